@@ -1,0 +1,70 @@
+# 就业帮扶助手 — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP_INSTALL := $(VENV)/.installed
+STAMP_MODEL := models/.trained
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null | sort)
+
+# Rasa must never phone home: the service runs on closed networks.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+export SQLALCHEMY_WARN_20 := 1
+
+.PHONY: help setup run test lint format train shell db eval bench constraints clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP_INSTALL): pyproject.toml constraints.txt
+	@py=$$(scripts/find-python) || exit 1; \
+	 if [ ! -x $(PY) ]; then echo "创建虚拟环境 $(VENV)（$$py）"; "$$py" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP_INSTALL) ## Create .venv and install pinned dependencies
+
+$(STAMP_MODEL): $(STAMP_INSTALL) $(TRAINING_INPUTS)
+	$(RASA) train --quiet --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(STAMP_MODEL) ## Train the model when data, config or domain changed
+
+db: $(STAMP_INSTALL) ## Migrate the case database and seed demo data when empty
+	$(PY) -m bot db
+
+run: $(STAMP_MODEL) db ## Set up everything and serve: Rasa on :5005, actions on :5055
+	@$(PY) -m bot serve
+
+shell: $(STAMP_MODEL) db ## Chat in the terminal with the action server running
+	@$(PY) -m bot shell
+
+lint: $(STAMP_INSTALL) ## Lint and format check (ruff)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP_INSTALL) ## Format the code (ruff)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: $(STAMP_MODEL) ## Every check: pip check, lint, pytest, data validation, training, conversation tests
+	$(PY) -m pip check
+	$(MAKE) --no-print-directory lint
+	$(PY) -m pytest
+	$(RASA) data validate --fail-on-warnings
+	$(RASA) test core --model models/assistant.tar.gz --stories tests/conversations \
+	  --fail-on-prediction-errors --out results/core
+	@echo "make test: 全部检查通过"
+
+eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 paragraph baseline (tests/policy_eval)
+	$(PY) -m bot.evaluation
+
+constraints: ## Regenerate constraints.txt from the current .venv
+	@{ head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -vi '^jiuye'; } > constraints.tmp && mv constraints.tmp constraints.txt
+
+clean: ## Remove the virtual environment, models, results and the local database
+	rm -rf $(VENV) models results reports var

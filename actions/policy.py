@@ -1,0 +1,35 @@
+"""Policy answers: route the user's question to a clause of the knowledge base and say it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+
+
+class ActionAnswerPolicy(Action):
+    """Answers a policy question from the knowledge base (intent first, full-text search as fallback)."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_answer_policy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Compose the answer and remember its clause for a later “原文”."""
+        answer = await asyncio.to_thread(
+            services.policy_responder().respond_to_parse,
+            tracker.latest_message or {},
+            services.today(),
+            tracker.get_slot("last_clause"),
+        )
+        dispatcher.utter_message(text=answer.text)
+        if answer.clause_ref:
+            return [SlotSet("last_clause", answer.clause_ref)]
+        return []

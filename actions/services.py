@@ -1,0 +1,28 @@
+"""Lazily built services shared by the actions (built on first use, never at import)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from bot import settings
+from bot.quantities import people_count
+from policy_kb.answer import PolicyResponder
+from policy_kb.loader import default_kb
+from policy_kb.model import KnowledgeBase
+
+
+def knowledge_base() -> KnowledgeBase:
+    """The validated policy knowledge base."""
+    return default_kb()
+
+
+@lru_cache(maxsize=1)
+def policy_responder() -> PolicyResponder:
+    """The router from parsed messages to policy answers."""
+    return PolicyResponder(knowledge_base(), count_people=people_count)
+
+
+def today() -> dt.date:
+    """Today's date, honouring ``ASSISTANT_TODAY``."""
+    return settings.today()

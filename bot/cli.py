@@ -1,0 +1,201 @@
+"""Command-line entry: ``python -m bot serve | shell | db``.
+
+``serve`` starts the action server and the Rasa server as child processes, stops both on Ctrl-C, and refuses
+to start with one clear line when a port is taken or a setting is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot import settings as settings_mod
+
+ROOT = settings_mod.PROJECT_ROOT
+ENV_FILE = ROOT / ".env"
+MODEL = ROOT / "models" / "assistant.tar.gz"
+# Variables that credentials.yml / endpoints.yml expand: Rasa refuses a ${VAR} that is not set at all.
+EXPANDED_VARS = (
+    "WECHAT_TOKEN",
+    "WECHAT_APPID",
+    "WECHAT_APPSECRET",
+    "WECHAT_ENCODING_AES_KEY",
+    "WECHAT_API_BASE",
+    "REDIS_URL",
+)
+
+
+class CliError(Exception):
+    """An error reported to the user as one line."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``KEY=VALUE`` file (comments and blank lines ignored)."""
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def prepare_environment(env: dict[str, str], env_file: Path = ENV_FILE) -> list[str]:
+    """Fill ``env`` from ``.env`` and defaults; generate ``RASA_API_TOKEN`` when absent.
+
+    Returns notices to print. Values already in ``env`` win over ``.env``.
+    """
+    notices: list[str] = []
+    for key, value in read_env_file(env_file).items():
+        env.setdefault(key, value)
+    if not env.get("RASA_API_TOKEN"):
+        token = secrets.token_urlsafe(32)
+        with env_file.open("a", encoding="utf-8") as fh:
+            fh.write(f"RASA_API_TOKEN={token}\n")
+        env_file.chmod(0o600)
+        env["RASA_API_TOKEN"] = token
+        notices.append(f"已生成 RASA_API_TOKEN，保存在 {env_file}（Rasa HTTP API 需要带 ?token=…）")
+    for key in EXPANDED_VARS:
+        env.setdefault(key, "")
+    env.setdefault("WECHAT_API_BASE", settings_mod.DEFAULT_WECHAT_API_BASE)
+    if not env["WECHAT_API_BASE"]:
+        env["WECHAT_API_BASE"] = settings_mod.DEFAULT_WECHAT_API_BASE
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    return notices
+
+
+def check_port_free(host: str, port: int, what: str, variable: str) -> None:
+    """Raise :class:`CliError` when ``host:port`` cannot be bound."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise CliError(
+                f"错误：{what}端口 {host}:{port} 已被占用。"
+                f"请先停止占用它的程序，或用 {variable}=其他端口 再启动。"
+            ) from None
+
+
+def wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout: float) -> None:
+    """Wait until something listens on ``host:port`` or ``proc`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CliError(f"错误：进程在启动时退出（退出码 {proc.returncode}），请查看上面的日志。")
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise CliError(f"错误：{host}:{port} 在 {timeout:.0f} 秒内没有开始服务。")
+
+
+def _rasa_bin() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def start_actions(cfg: settings_mod.Settings, env: dict[str, str]) -> subprocess.Popen:
+    """Start the rasa-sdk action server."""
+    cmd = [_rasa_bin(), "run", "actions", "--actions", "actions", "--port", str(cfg.actions_port)]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 15
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def serve() -> int:
+    """Run both servers until Ctrl-C."""
+    env = dict(os.environ)
+    for notice in prepare_environment(env):
+        print(notice)
+    cfg = settings_mod.load(env)
+    if not MODEL.exists():
+        raise CliError(f"错误：找不到模型 {MODEL}，请先运行 make train。")
+    check_port_free(cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT")
+    check_port_free(cfg.rasa_host, cfg.rasa_port, "Rasa ", "RASA_PORT")
+    env["ACTIONS_URL"] = f"http://{cfg.actions_host}:{cfg.actions_port}/webhook"
+    procs: list[subprocess.Popen] = []
+    try:
+        procs.append(start_actions(cfg, env))
+        wait_for_port(cfg.actions_host, cfg.actions_port, procs[0], timeout=120)
+        rasa_cmd = [
+            _rasa_bin(), "run", "--model", str(MODEL),
+            "--interface", cfg.rasa_host, "--port", str(cfg.rasa_port),
+            "--enable-api", "--auth-token", cfg.rasa_api_token,
+            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+        ]  # fmt: skip
+        procs.append(subprocess.Popen(rasa_cmd, cwd=ROOT, env=env))
+        wait_for_port(cfg.rasa_host, cfg.rasa_port, procs[1], timeout=300)
+        print(
+            f"就业帮扶助手已启动：Rasa http://{cfg.rasa_host}:{cfg.rasa_port}/webhooks/rest/webhook ，"
+            f"动作服务器 http://{cfg.actions_host}:{cfg.actions_port}/health 。按 Ctrl-C 停止。",
+            flush=True,
+        )
+        while all(proc.poll() is None for proc in procs):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        print("\n正在停止……", flush=True)
+        return 0
+    finally:
+        _stop(procs)
+
+
+def shell() -> int:
+    """Chat in the terminal (``rasa shell``) with the action server running."""
+    env = dict(os.environ)
+    prepare_environment(env)
+    cfg = settings_mod.load(env)
+    check_port_free(cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT")
+    env["ACTIONS_URL"] = f"http://{cfg.actions_host}:{cfg.actions_port}/webhook"
+    actions = start_actions(cfg, env)
+    try:
+        wait_for_port(cfg.actions_host, cfg.actions_port, actions, timeout=120)
+        cmd = [_rasa_bin(), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]
+        return subprocess.call(cmd, cwd=ROOT, env=env)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop([actions])
+
+
+def db() -> int:
+    """Migrate the case database to the newest schema and seed demo data into an empty one."""
+    from bot.cases import admin
+
+    cfg = settings_mod.load()
+    for line in admin.migrate_and_seed(cfg.case_db_url):
+        print(line)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; every expected failure becomes one line on stderr."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="就业帮扶助手")
+    parser.add_argument("command", choices=["serve", "shell", "db"])
+    args = parser.parse_args(argv)
+    try:
+        return {"serve": serve, "shell": shell, "db": db}[args.command]()
+    except (CliError, settings_mod.SettingsError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2

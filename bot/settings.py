@@ -1,0 +1,92 @@
+"""The one place that reads the environment.
+
+Everything else receives a :class:`Settings` (or calls :func:`load`) instead of touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CASE_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'cases.db'}"
+DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings of the assistant, taken from the environment."""
+
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_host: str = "127.0.0.1"
+    actions_port: int = 5055
+    rasa_api_token: str = ""
+    case_db_url: str = DEFAULT_CASE_DB_URL
+    case_api_url: str = ""
+    case_api_token: str = ""
+    redis_url: str = ""
+    wechat_token: str = ""
+    wechat_appid: str = ""
+    wechat_appsecret: str = ""
+    wechat_encoding_aes_key: str = ""
+    wechat_encoding_aes_key_previous: str = ""
+    wechat_api_base: str = DEFAULT_WECHAT_API_BASE
+    today_override: dt.date | None = None
+
+    def today(self) -> dt.date:
+        """Today's date, or ``ASSISTANT_TODAY`` when it is set."""
+        return self.today_override or dt.date.today()
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{name}={raw!r} 不是有效的端口号（1–65535）")
+    return int(raw)
+
+
+def parse_date(raw: str, name: str = "ASSISTANT_TODAY") -> dt.date:
+    """Parse ``YYYY-MM-DD``; raise :class:`SettingsError` with a Chinese message otherwise."""
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} 不是有效日期，应为 YYYY-MM-DD，例如 2021-09-01") from None
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    today_raw = env.get("ASSISTANT_TODAY", "").strip()
+    return Settings(
+        rasa_host=env.get("RASA_HOST", "127.0.0.1") or "127.0.0.1",
+        rasa_port=_port(env, "RASA_PORT", 5005),
+        actions_host=env.get("ACTIONS_HOST", "127.0.0.1") or "127.0.0.1",
+        actions_port=_port(env, "ACTIONS_PORT", 5055),
+        rasa_api_token=env.get("RASA_API_TOKEN", ""),
+        case_db_url=env.get("CASE_DB_URL", "") or DEFAULT_CASE_DB_URL,
+        case_api_url=env.get("CASE_API_URL", ""),
+        case_api_token=env.get("CASE_API_TOKEN", ""),
+        redis_url=env.get("REDIS_URL", ""),
+        wechat_token=env.get("WECHAT_TOKEN", ""),
+        wechat_appid=env.get("WECHAT_APPID", ""),
+        wechat_appsecret=env.get("WECHAT_APPSECRET", ""),
+        wechat_encoding_aes_key=env.get("WECHAT_ENCODING_AES_KEY", ""),
+        wechat_encoding_aes_key_previous=env.get("WECHAT_ENCODING_AES_KEY_PREVIOUS", ""),
+        wechat_api_base=(env.get("WECHAT_API_BASE", "") or DEFAULT_WECHAT_API_BASE).rstrip("/"),
+        today_override=parse_date(today_raw) if today_raw else None,
+    )
+
+
+def today() -> dt.date:
+    """Today's date for everything date-dependent, honouring ``ASSISTANT_TODAY``."""
+    return load().today()

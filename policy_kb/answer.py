@@ -1,0 +1,207 @@
+"""Compose answers from the knowledge base: concise, with the numbers, the key condition and the citation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_kb.dates import clause_time_note, document_expired, format_date
+from policy_kb.estimate import estimate
+from policy_kb.model import Clause, KnowledgeBase
+from policy_kb.retriever import ClauseRetriever
+
+TOPIC_INTENT_PREFIX = "ask_"
+META_INTENTS = ("ask_contact", "ask_validity", "ask_responsibility", "ask_original_text")
+ORIGINAL_TEXT_OFFER = "回复“原文”可查看条文原文。"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says, and which clause it is about (for follow-ups such as “原文”)."""
+
+    text: str
+    clause: Clause | None = None
+    kind: str = "clause"  # clause | original | contact | validity | responsibility | out_of_scope
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def clause_ref(self) -> str | None:
+        """``document_id#number`` of the clause, for a slot."""
+        return f"{self.clause.document_id}#{self.clause.number}" if self.clause else None
+
+
+def answer_clause(kb: KnowledgeBase, clause: Clause, on: dt.date, people: int | None = None) -> Answer:
+    """The concise answer for ``clause`` as of ``on``; with ``people``, the standard amount for them too."""
+    doc = kb.document_by_id(clause.document_id)
+    note = clause_time_note(doc, clause, on, kb.hotline)
+    heading = clause.benefit.name if clause.benefit else clause.title
+    lines = [f"【{heading}】{clause.answer}"]
+    if people and clause.benefit:
+        lines.append(estimate(clause.benefit, people).sentence)
+    lines.append(f"提醒：{clause.key_condition}")
+    if note.startswith("请注意"):
+        lines.insert(0, note)
+    elif note:
+        lines.append(note)
+    lines += [clause.citation, ORIGINAL_TEXT_OFFER]
+    return Answer(text="\n".join(lines), clause=clause)
+
+
+def original_text(kb: KnowledgeBase, clause: Clause) -> Answer:
+    """The clause's verbatim text."""
+    doc = kb.document_by_id(clause.document_id)
+    text = f"{doc.number} {clause.label} {clause.title}\n{clause.text}"
+    return Answer(text=text, clause=clause, kind="original")
+
+
+def contact(kb: KnowledgeBase, on: dt.date) -> Answer:
+    """Who to ask: the document's contact unit and the hotline."""
+    doc = kb.document(on)
+    text = (
+        f"{doc.number}的联系单位是{doc.contact_unit}。具体办理请到户籍所在（或就业所在）县区人力资源社会保障部门，"
+        f"电话咨询可拨打{kb.hotline.render()}。"
+    )
+    return Answer(text=text, kind="contact")
+
+
+def validity(kb: KnowledgeBase, on: dt.date) -> Answer:
+    """When the document was issued, how long it runs, and whether it is in force on ``on``."""
+    doc = kb.document(on)
+    issuers = "、".join(doc.issuers)
+    lines = [f"{doc.number}《{doc.title}》由{issuers}于{format_date(doc.issued)}印发，{doc.validity_text}"]
+    if doc.implements_number:
+        lines.append(f"它是落实省里{doc.implements_number}文件的实施意见。")
+    today = format_date(on)
+    if document_expired(doc, on):
+        lines.append(f"截至今天（{today}），本文件的执行期限已经结束；现行政策请咨询{kb.hotline.render()}。")
+    elif on < doc.effective_from:
+        lines.append(f"截至今天（{today}），本文件尚未印发施行。")
+    else:
+        lines.append(f"截至今天（{today}），本文件仍在执行期内。")
+    expired_early = [c for c in doc.clauses if c.valid_until and on > c.valid_until]
+    for clause in expired_early:
+        lines.append(f"其中{clause.label}（{clause.title}）只执行到{clause.valid_until_text}。")
+    return Answer(text="\n".join(lines), kind="validity")
+
+
+def responsibility(kb: KnowledgeBase, question: str, on: dt.date) -> Answer:
+    """Which department does what, matched on the question's words, or the whole division of work."""
+    doc = kb.document(on)
+    matched = [r for r in doc.responsibilities if any(k in question for k in r.keywords)]
+    chosen = matched or list(doc.responsibilities)
+    head = "按照文件分工：" if matched else f"{doc.number}的部门分工如下："
+    lines = [head] + [f"{r.department}：{r.duties}" for r in chosen]
+    lines.append(f"依据：{doc.number} 文末部门分工")
+    return Answer(text="\n".join(lines), kind="responsibility")
+
+
+def out_of_scope(kb: KnowledgeBase) -> Answer:
+    """A clear statement of what the assistant covers, and the hotline. Never a guessed answer."""
+    text = (
+        f"抱歉，这个问题不在我能准确回答的范围内，我不想给您不准确的答复。我能解答的是：{kb.scope}"
+        f"其他问题请拨打{kb.hotline.render()}咨询。"
+    )
+    return Answer(text=text, kind="out_of_scope")
+
+
+class PolicyResponder:
+    """Routes a parsed message to the right answer: intent first, the retriever as the fallback."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        intent_threshold: float = 0.5,
+        retrieval_threshold: float = 6.0,
+        strong_retrieval: float = 15.0,
+        count_people: Callable[[str], int | None] | None = None,
+    ):
+        """Build the router.
+
+        Args:
+            kb: the knowledge base.
+            intent_threshold: NLU confidence from which an intent is trusted.
+            retrieval_threshold: BM25 score from which a search hit is answered.
+            strong_retrieval: BM25 score at which the question is clearly about a clause even though the
+                NLU called it out of scope (typos and unusual wording).
+            count_people: finds "how many people" in a question (for subsidy sums); none by default.
+        """
+        self.kb = kb
+        self.strong_retrieval = strong_retrieval
+        self.count_people = count_people or (lambda _text: None)
+        self.retriever = ClauseRetriever(kb)
+        self.intent_threshold = intent_threshold
+        self.retrieval_threshold = retrieval_threshold
+        self._topics = {c.topic for c in kb.all_clauses()}
+
+    def topic_of_intent(self, intent: str | None) -> str | None:
+        """``ask_work_for_training`` → ``work_for_training`` when the knowledge base has that topic."""
+        if intent and intent.startswith(TOPIC_INTENT_PREFIX):
+            topic = intent[len(TOPIC_INTENT_PREFIX) :]
+            if topic in self._topics:
+                return topic
+        return None
+
+    def respond(
+        self,
+        text: str,
+        intent: str | None,
+        confidence: float,
+        on: dt.date,
+        last_clause_ref: str | None = None,
+    ) -> Answer:
+        """Answer ``text`` given the NLU's ``intent`` and ``confidence`` on date ``on``."""
+        confident = confidence >= self.intent_threshold
+        topic = self.topic_of_intent(intent)
+        if topic and confident:
+            return self._clause_answer(self.kb.clause_for_topic(topic, on), text, on)
+        if intent == "ask_original_text" and confident:
+            clause = self._clause_from_ref(last_clause_ref)
+            hits = self.retriever.search(text, limit=1)
+            if hits and hits[0].score >= self.retrieval_threshold:
+                clause = hits[0].item
+            if clause:
+                return original_text(self.kb, clause)
+            return Answer(text="请先告诉我您想看哪一项政策，例如“以工代训的原文”。", kind="original")
+        if intent == "out_of_scope" and confident:
+            hits = self.retriever.search(text, limit=1)
+            if hits and hits[0].score >= self.strong_retrieval:
+                return self._clause_answer(hits[0].item, text, on)
+            return out_of_scope(self.kb)
+        if intent == "ask_contact" and confident:
+            return contact(self.kb, on)
+        if intent == "ask_validity" and confident:
+            return validity(self.kb, on)
+        if intent == "ask_responsibility" and confident:
+            return responsibility(self.kb, text, on)
+        hits = self.retriever.search(text, limit=1)
+        if hits and hits[0].score >= self.retrieval_threshold:
+            return self._clause_answer(hits[0].item, text, on)
+        return out_of_scope(self.kb)
+
+    def _clause_answer(self, clause: Clause, text: str, on: dt.date) -> Answer:
+        people = self.count_people(text) if clause.benefit else None
+        return answer_clause(self.kb, clause, on, people=people)
+
+    def respond_to_parse(
+        self, parse: Mapping[str, Any], on: dt.date, last_clause_ref: str | None = None
+    ) -> Answer:
+        """Answer a Rasa parse result (``text``, ``intent``, ``intent_ranking``).
+
+        When the fallback classifier fired, the classifier's own best guess is kept but treated as
+        unconfident, so the full-text search decides.
+        """
+        intent = parse.get("intent") or {}
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        if name == "nlu_fallback":
+            ranking = parse.get("intent_ranking") or []
+            best = next((r for r in ranking if r.get("name") != "nlu_fallback"), {})
+            name, confidence = best.get("name"), 0.0
+        return self.respond(parse.get("text") or "", name, confidence, on, last_clause_ref)
+
+    def _clause_from_ref(self, ref: str | None) -> Clause | None:
+        if not ref or "#" not in ref:
+            return None
+        document_id, number = ref.split("#", 1)
+        return self.kb.find_clause(document_id, number)

@@ -1,0 +1,97 @@
+"""The command-line entry: one clear line for the usual mistakes, a token when none is set."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_missing_python_310_gives_one_clear_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "no-pyenv")}
+    result = subprocess.run([str(ROOT / "scripts" / "find-python")], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "找不到 Python 3.10" in lines[0] and "python3.10" in lines[0] and "PYTHON" in lines[0]
+
+
+def test_explicit_python_that_is_not_310_is_refused(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHON": "/bin/true"}
+    result = subprocess.run([str(ROOT / "scripts" / "find-python")], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "PYTHON=/bin/true 不是可用的 Python 3.10" in result.stderr
+
+
+def test_explicit_python_310_wins(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHON": sys.executable}
+    result = subprocess.run([str(ROOT / "scripts" / "find-python")], env=env, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == sys.executable
+
+
+def test_port_in_use_gives_one_clear_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = dict(os.environ, ACTIONS_PORT=str(port), RASA_API_TOKEN="t")
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"错误：动作服务器端口 127.0.0.1:{port} 已被占用。请先停止占用它的程序，或用 ACTIONS_PORT=其他端口 再启动。"]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_bad_port_setting_gives_one_clear_line() -> None:
+    env = dict(os.environ, RASA_PORT="http", RASA_API_TOKEN="t")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "RASA_PORT='http' 不是有效的端口号（1–65535）"
+
+
+def test_token_is_generated_once_into_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    first: dict[str, str] = {}
+    notices = cli.prepare_environment(first, env_file)
+    token = first["RASA_API_TOKEN"]
+    assert len(token) >= 32 and notices and str(env_file) in notices[0]
+    assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+    second: dict[str, str] = {}
+    assert cli.prepare_environment(second, env_file) == []
+    assert second["RASA_API_TOKEN"] == token
+    assert second["WECHAT_TOKEN"] == "" and second["WECHAT_API_BASE"] == "https://api.weixin.qq.com"
+
+
+def test_environment_wins_over_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("RASA_API_TOKEN=from-file\nWECHAT_TOKEN=abc\n", encoding="utf-8")
+    env = {"RASA_API_TOKEN": "from-env"}
+    cli.prepare_environment(env, env_file)
+    assert env["RASA_API_TOKEN"] == "from-env" and env["WECHAT_TOKEN"] == "abc"
+
+
+@pytest.mark.parametrize("value", ["2021-13-01", "tomorrow", "2021/09/01"])
+def test_bad_assistant_today_is_refused(value: str) -> None:
+    from bot.settings import SettingsError, load
+
+    with pytest.raises(SettingsError, match="ASSISTANT_TODAY"):
+        load({"ASSISTANT_TODAY": value})
+
+
+def test_assistant_today_overrides_today() -> None:
+    from bot.settings import load
+
+    assert str(load({"ASSISTANT_TODAY": "2021-09-01"}).today()) == "2021-09-01"

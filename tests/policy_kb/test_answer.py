@@ -1,0 +1,115 @@
+"""Answers: numbers come from the knowledge base data, with the key condition and the citation."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from policy_kb.answer import PolicyResponder, answer_clause, contact, out_of_scope, responsibility
+from policy_kb.estimate import estimate
+from policy_kb.model import Figure, KnowledgeBase
+
+DOC = "linrenshezi-2021-88"
+TODAY = dt.date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def responder(kb: KnowledgeBase) -> PolicyResponder:
+    return PolicyResponder(kb, count_people=lambda text: 3 if "3个" in text else None)
+
+
+def test_answer_has_numbers_condition_citation_and_offer(kb: KnowledgeBase) -> None:
+    text = answer_clause(kb, kb.document_by_id(DOC).clause("十二"), TODAY).text
+    assert "600元" in text and "6个月" in text
+    assert "户籍所在县" in text
+    assert "依据：临人社字〔2021〕88号 第（十二）条" in text
+    assert "原文" in text
+
+
+def test_numbers_follow_the_data_not_the_template(kb: KnowledgeBase) -> None:
+    clause = kb.document_by_id(DOC).clause("十二")
+    changed = dataclasses.replace(clause, figures={**clause.figures, "max_amount_per_person": Figure(800, "元")})
+    text = answer_clause(kb, changed, TODAY).text
+    assert "800元" in text and "600元" not in text
+
+
+def test_every_figure_of_every_clause_is_said_in_its_answer(kb: KnowledgeBase) -> None:
+    for clause in kb.all_clauses():
+        said = clause.answer + clause.key_condition
+        for name, figure in clause.figures.items():
+            assert str(figure.number) in said, f"{clause.label} {name}"
+
+
+@pytest.mark.parametrize(
+    ("intent", "number"),
+    [("ask_work_for_training", "一"), ("ask_public_welfare_post", "七"), ("ask_labor_export_subsidy", "十二")],
+)
+def test_confident_intent_routes_to_its_clause(responder: PolicyResponder, intent: str, number: str) -> None:
+    assert responder.respond("随便问问", intent, 0.9, TODAY).clause.number == number
+
+
+def test_unconfident_intent_falls_back_to_search(responder: PolicyResponder) -> None:
+    answer = responder.respond("公益岗合同签几年", "ask_point_to_point", 0.2, TODAY)
+    assert answer.clause.number == "七"
+
+
+def test_nlu_fallback_parse_uses_search(responder: PolicyResponder) -> None:
+    parse = {
+        "text": "劳务输出补贴",
+        "intent": {"name": "nlu_fallback", "confidence": 0.45},
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "greet", "confidence": 0.3}],
+    }
+    assert responder.respond_to_parse(parse, TODAY).clause.number == "十二"
+
+
+def test_unknown_question_gets_scope_and_hotline_never_a_number(responder: PolicyResponder, kb) -> None:
+    answer = responder.respond("我家的猫不吃饭怎么办", "nlu_fallback", 0.3, TODAY)
+    assert answer.kind == "out_of_scope"
+    assert kb.hotline.number in answer.text
+    assert "元" not in answer.text
+
+
+def test_out_of_scope_intent_with_strong_policy_words_answers_the_clause(responder: PolicyResponder) -> None:
+    answer = responder.respond("有组织劳务输出一次性求职创业补贴", "out_of_scope", 0.9, TODAY)
+    assert answer.clause.number == "十二"
+
+
+def test_original_text_follows_the_last_clause(responder: PolicyResponder, kb: KnowledgeBase) -> None:
+    answer = responder.respond("原文", "ask_original_text", 0.95, TODAY, last_clause_ref=f"{DOC}#七")
+    assert answer.kind == "original"
+    assert kb.document_by_id(DOC).clause("七").text in answer.text
+
+
+def test_original_text_without_context_asks_which(responder: PolicyResponder) -> None:
+    answer = responder.respond("原文", "ask_original_text", 0.95, TODAY)
+    assert answer.clause is None and "哪一项" in answer.text
+
+
+def test_people_in_question_get_the_standard_sum(responder: PolicyResponder) -> None:
+    text = responder.respond("招了3个脱贫户以工代训补多少", "ask_work_for_training", 0.9, TODAY).text
+    assert "3人 × 500元 × 6个月 = 最多9000元" in text
+
+
+def test_estimate_caps_months_and_marks_upper_bounds(kb: KnowledgeBase) -> None:
+    doc = kb.document_by_id(DOC)
+    wft = estimate(doc.clause("一").benefit, people=3, months=8)
+    assert (wft.total, wft.months) == (9000, 6) and "最长只补6个月" in wft.sentence
+    assert estimate(doc.clause("一").benefit, people=2, months=4).total == 4000
+    export = estimate(doc.clause("十二").benefit, people=10)
+    assert export.total == 6000 and "不超过600元" in export.sentence
+    with pytest.raises(ValueError):
+        estimate(doc.clause("一").benefit, people=0)
+
+
+def test_contact_and_responsibility_come_from_metadata(kb: KnowledgeBase) -> None:
+    assert "市人力资源社会保障服务中心" in contact(kb, TODAY).text
+    text = responsibility(kb, "发改局管啥", TODAY).text
+    assert "发展改革部门" in text and "易地扶贫搬迁后续扶持" in text and "财政" not in text
+    assert "各级财政部门" in responsibility(kb, "各部门怎么分工", TODAY).text
+
+
+def test_out_of_scope_lists_what_is_covered(kb: KnowledgeBase) -> None:
+    text = out_of_scope(kb).text
+    assert "以工代训" in text and kb.hotline.number in text
