@@ -12,9 +12,10 @@ import asyncio
 import datetime as dt
 import re
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import yaml
 
@@ -27,7 +28,16 @@ from policy_kb.loader import default_kb
 QUESTIONS = PROJECT_ROOT / "tests" / "policy_eval" / "questions.yml"
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 # Intents whose rule runs action_answer_policy (see data/rules/).
-ROUTED_ELSEWHERE = {"greet", "goodbye", "thank", "affirm", "deny", "stop", "ask_capabilities", "request_human"}
+ROUTED_ELSEWHERE = {
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "stop",
+    "ask_capabilities",
+    "request_human",
+}
 
 Parser = Callable[[str], Awaitable[dict[str, Any]]]
 
@@ -156,9 +166,8 @@ def report(assistant: Score, baseline: Score) -> str:
     if failures:
         lines.append("助手未通过的问题：")
         for o in failures:
-            lines.append(
-                f"  {o.question.id} {o.question.text} | 期望 {o.question.clause} 引用 {o.cited} | 缺少 {list(o.missing)}"
-            )
+            expected = f"期望 {o.question.clause} 引用 {o.cited}"
+            lines.append(f"  {o.question.id} {o.question.text} | {expected} | 缺少 {list(o.missing)}")
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,9 +184,7 @@ class PolicyResponder:
         people = self.count_people(text) if clause.benefit else None
         return answer_clause(self.kb, clause, on, people=people)
 
-    def respond_to_parse(
-        self, parse: Mapping[str, Any], on: dt.date, last_clause_ref: str | None = None
-    ) -> Answer:
+    def respond_to_parse(self, parse: Mapping[str, Any], on: dt.date, last_clause_ref: str | None = None) -> Answer:
         """Answer a Rasa parse result (``text``, ``intent``, ``intent_ranking``).
 
         When the fallback classifier fired, the classifier's own best guess is kept but treated as

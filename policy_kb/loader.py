@@ -19,8 +19,11 @@ from policy_kb.model import (
     AUDIENCES,
     BENEFIT_BASES,
     CHINESE_NUMERALS,
+    EMPLOYER_KINDS,
     EMPLOYMENT_STATUSES,
+    JOB_FLAGS,
     PERSON_CATEGORIES,
+    PERSON_FLAGS,
     Benefit,
     Clause,
     Condition,
@@ -80,9 +83,7 @@ class _Reader:
             raise self.fail(field, "不能为空")
         return value
 
-    def str_list(
-        self, data: dict, key: str, field: str, allowed: Any = None, required: bool = False
-    ) -> tuple:
+    def str_list(self, data: dict, key: str, field: str, allowed: Any = None, required: bool = False) -> tuple:
         values = self.get(data, key, list, field, required=required) or []
         for i, value in enumerate(values):
             if not isinstance(value, str) or not value.strip():
@@ -127,22 +128,57 @@ def _figure_ref(r: _Reader, data: dict, key: str, field: str, figures: dict, req
     return figures[name]
 
 
-def _condition(r: _Reader, raw: Any, field: str, figures: dict) -> Condition:
+def _condition(r: _Reader, raw: Any, field: str, figures: dict, exempt_counties: tuple) -> Condition:
     data = r.get({"c": raw}, "c", dict, field)
-    return Condition(
+    condition = Condition(
         id=r.get(data, "id", str, f"{field}.id"),
         text=r.get(data, "text", str, f"{field}.text"),
-        person_categories=r.str_list(
-            data, "person_categories", f"{field}.person_categories", PERSON_CATEGORIES
-        ),
+        person_categories=r.str_list(data, "person_categories", f"{field}.person_categories", PERSON_CATEGORIES),
         employment_statuses=r.str_list(
             data, "employment_statuses", f"{field}.employment_statuses", EMPLOYMENT_STATUSES
         ),
-        person_flag=r.get(data, "person_flag", str, f"{field}.person_flag", required=False),
+        person_flag=_choice(r, data, "person_flag", f"{field}.person_flag", PERSON_FLAGS),
         min_contract_months=_figure_ref(
             r, data, "min_contract_months", f"{field}.min_contract_months", figures, required=False
         ),
+        job_flag=_choice(r, data, "job_flag", f"{field}.job_flag", JOB_FLAGS),
+        employer_kinds=r.str_list(data, "employer_kinds", f"{field}.employer_kinds", EMPLOYER_KINDS),
+        requires_verification=r.get(
+            data, "requires_verification", str, f"{field}.requires_verification", required=False
+        ),
+        waived_for_exempt_counties=bool(
+            r.get(data, "waived_for_exempt_counties", bool, f"{field}.waived_for_exempt_counties", False)
+        ),
     )
+    for key in ("text", "requires_verification"):
+        unknown = _placeholders(getattr(condition, key) or "") - set(figures)
+        if unknown:
+            raise r.fail(f"{field}.{key}", f"引用了不存在的 figures 项 {', '.join(sorted(unknown))}")
+    checkable = (
+        condition.person_categories,
+        condition.employment_statuses,
+        condition.person_flag,
+        condition.min_contract_months,
+        condition.job_flag,
+        condition.employer_kinds,
+        condition.requires_verification,
+    )
+    if not any(checkable):
+        raise r.fail(
+            field,
+            "至少要给出一项可核对的内容（person_categories、employment_statuses、person_flag、"
+            "job_flag、min_contract_months、employer_kinds 或 requires_verification）",
+        )
+    if condition.waived_for_exempt_counties and not exempt_counties:
+        raise r.fail(f"{field}.waived_for_exempt_counties", "本条没有 exempt_counties，无从豁免")
+    return condition
+
+
+def _choice(r: _Reader, data: dict, key: str, field: str, allowed: Any) -> str | None:
+    value = r.get(data, key, str, field, required=False)
+    if value is not None and value not in allowed:
+        raise r.fail(field, f"未知取值 {value!r}，可选：{', '.join(allowed)}")
+    return value
 
 
 def _clause(path: Path, raw: Any, position: int, doc_id: str, doc_number: str, sections: set[str]) -> Clause:
@@ -186,18 +222,15 @@ def _clause(path: Path, raw: Any, position: int, doc_id: str, doc_number: str, s
             raise r.fail(key, f"引用了不存在的 figures 项 {', '.join(sorted(unknown))}")
         templates[key] = "".join(template.split())
     valid_until = r.get(data, "valid_until", dt.date, "valid_until", required=False)
+    exempt_counties = r.str_list(data, "exempt_counties", "exempt_counties")
     conditions = tuple(
-        _condition(r, c, f"conditions[{i}]", figures)
+        _condition(r, c, f"conditions[{i}]", figures, exempt_counties)
         for i, c in enumerate(r.get(data, "conditions", list, "conditions", required=False) or [])
     )
     exclusions = tuple(
-        _condition(r, c, f"exclusions[{i}]", figures)
+        _condition(r, c, f"exclusions[{i}]", figures, exempt_counties)
         for i, c in enumerate(r.get(data, "exclusions", list, "exclusions", required=False) or [])
     )
-    for i, cond in enumerate(conditions):
-        unknown = _placeholders(cond.text) - set(figures)
-        if unknown:
-            raise r.fail(f"conditions[{i}].text", f"引用了不存在的 figures 项 {', '.join(sorted(unknown))}")
     return Clause(
         document_id=doc_id,
         document_number=doc_number,
@@ -217,10 +250,8 @@ def _clause(path: Path, raw: Any, position: int, doc_id: str, doc_number: str, s
         conditions=conditions,
         exclusions=exclusions,
         valid_until=valid_until,
-        valid_until_text=r.get(
-            data, "valid_until_text", str, "valid_until_text", required=valid_until is not None
-        ),
-        exempt_counties=r.str_list(data, "exempt_counties", "exempt_counties"),
+        valid_until_text=r.get(data, "valid_until_text", str, "valid_until_text", required=valid_until is not None),
+        exempt_counties=exempt_counties,
     )
 
 
@@ -255,9 +286,7 @@ def load_document(folder: Path) -> Document:
     clauses_path = folder / "clauses.yml"
     raw_clauses = _Reader(clauses_path).get(_read_yaml(clauses_path), "clauses", list, "clauses")
     section_numbers = {s.number for s in sections}
-    clauses = tuple(
-        _clause(clauses_path, raw, i, doc_id, number, section_numbers) for i, raw in enumerate(raw_clauses)
-    )
+    clauses = tuple(_clause(clauses_path, raw, i, doc_id, number, section_numbers) for i, raw in enumerate(raw_clauses))
     seen: set[str] = set()
     for clause in clauses:
         for key, value in (("number", clause.number), ("topic", clause.topic)):
@@ -290,11 +319,7 @@ def load_kb(root: Path = KB_ROOT) -> KnowledgeBase:
     service = _read_yaml(service_path)
     r = _Reader(service_path)
     hotline = r.get(service, "hotline", dict, "hotline")
-    folders = (
-        sorted(p for p in (root / "documents").iterdir() if p.is_dir())
-        if (root / "documents").is_dir()
-        else []
-    )
+    folders = sorted(p for p in (root / "documents").iterdir() if p.is_dir()) if (root / "documents").is_dir() else []
     if not folders:
         raise KnowledgeBaseError(f"{root / 'documents'}：没有任何政策文件")
     documents = tuple(load_document(folder) for folder in folders)

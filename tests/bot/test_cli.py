@@ -45,11 +45,18 @@ def test_port_in_use_gives_one_clear_line() -> None:
         port = busy.getsockname()[1]
         env = dict(os.environ, ACTIONS_PORT=str(port), RASA_API_TOKEN="t")
         result = subprocess.run(
-            [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "bot", "serve"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"错误：动作服务器端口 127.0.0.1:{port} 已被占用。请先停止占用它的程序，或用 ACTIONS_PORT=其他端口 再启动。"]
+    assert lines == [
+        f"错误：动作服务器端口 127.0.0.1:{port} 已被占用。请先停止占用它的程序，或用 ACTIONS_PORT=其他端口 再启动。"
+    ]
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -44,7 +44,11 @@ def test_every_figure_of_every_clause_is_said_in_its_answer(kb: KnowledgeBase) -
 
 @pytest.mark.parametrize(
     ("intent", "number"),
-    [("ask_work_for_training", "一"), ("ask_public_welfare_post", "七"), ("ask_labor_export_subsidy", "十二")],
+    [
+        ("ask_work_for_training", "一"),
+        ("ask_public_welfare_post", "七"),
+        ("ask_labor_export_subsidy", "十二"),
+    ],
 )
 def test_confident_intent_routes_to_its_clause(responder: PolicyResponder, intent: str, number: str) -> None:
     assert responder.respond("随便问问", intent, 0.9, TODAY).clause.number == number
@@ -59,7 +63,10 @@ def test_nlu_fallback_parse_uses_search(responder: PolicyResponder) -> None:
     parse = {
         "text": "劳务输出补贴",
         "intent": {"name": "nlu_fallback", "confidence": 0.45},
-        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "greet", "confidence": 0.3}],
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.45},
+            {"name": "greet", "confidence": 0.3},
+        ],
     }
     assert responder.respond_to_parse(parse, TODAY).clause.number == "十二"
 

@@ -51,7 +51,9 @@ def test_work_for_training_in_2023_ended_but_document_runs(kb: KnowledgeBase) ->
     assert "已经结束" in text and "文件其他条款执行至2025年12月31日" in text
 
 
-@pytest.mark.parametrize(("day", "expected"), [(dt.date(2025, 12, 31), "仍在执行期内"), (dt.date(2026, 1, 1), "已经结束")])
+@pytest.mark.parametrize(
+    ("day", "expected"), [(dt.date(2025, 12, 31), "仍在执行期内"), (dt.date(2026, 1, 1), "已经结束")]
+)
 def test_validity_on_both_sides_of_the_document_end(kb: KnowledgeBase, day: dt.date, expected: str) -> None:
     text = validity(kb, day).text
     assert expected in text
