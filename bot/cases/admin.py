@@ -1,0 +1,237 @@
+"""Database administration: run the Alembic migrations and seed the demo data (``python -m bot db``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session
+
+from bot.cases import demo_data
+from bot.cases.models import (
+    Employer,
+    Employment,
+    HrAgency,
+    JobSeekingRegistration,
+    Person,
+    Placement,
+    SubsidyApplication,
+    TrainingEnrolment,
+    TransportRequest,
+)
+from bot.cases.records import make_reference
+from bot.cases.sql_store import build_engine
+from bot.privacy import mask_pii
+from bot.settings import SettingsError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseSetupError(SettingsError):
+    """The case database cannot be reached or migrated; the message is one Chinese line."""
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for ``url`` that does not depend on the working directory."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["url"] = url
+    config.attributes["skip_logging_config"] = True
+    return config
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _describe(url: str) -> str:
+    """The URL without password, for messages."""
+    try:
+        return mask_pii(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        return "（无法解析的地址）"
+
+
+def migrate(url: str) -> tuple[str | None, str]:
+    """Upgrade the database at ``url`` to the newest schema.
+
+    Returns:
+        The revision before and after the upgrade.
+
+    Raises:
+        DatabaseSetupError: the URL is invalid or the database cannot be reached.
+    """
+    try:
+        _ensure_sqlite_folder(url)
+        config = alembic_config(url)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        engine = build_engine(url)
+        try:
+            with engine.connect() as conn:
+                before = MigrationContext.configure(conn).get_current_revision()
+        finally:
+            engine.dispose()
+        if before != head:
+            command.upgrade(config, "head")
+    except ArgumentError:
+        raise DatabaseSetupError(f"错误：CASE_DB_URL 不是有效的数据库地址：{_describe(url)}") from None
+    except OperationalError as exc:
+        raise DatabaseSetupError(
+            f"错误：无法连接案件数据库 {_describe(url)}（{type(exc.orig).__name__}）。请检查 CASE_DB_URL 和数据库服务。"
+        ) from None
+    return before, head or ""
+
+
+def seed_demo_data(session: Session, today: dt.date) -> dict[str, int]:
+    """Insert the demo data set (:mod:`bot.cases.demo_data`) in ``session``; returns counts by kind."""
+    persons: dict[str, Person] = {}
+    for p in demo_data.PERSONS:
+        persons[p.id_number] = Person(
+            id_number=p.id_number,
+            name=p.name,
+            phone=p.phone,
+            category=p.category,
+            employment_status=p.employment_status,
+            county=p.county,
+            township=p.township,
+            origin_province=p.origin_province,
+            origin_county=p.origin_county,
+            received_work_for_training=p.received_work_for_training,
+        )
+    employers = {
+        e.credit_code: Employer(
+            credit_code=e.credit_code,
+            name=e.name,
+            county=e.county,
+            kind=e.kind,
+            contact_phone=e.contact_phone,
+        )
+        for e in demo_data.EMPLOYERS
+    }
+    agencies = {
+        a.credit_code: HrAgency(credit_code=a.credit_code, name=a.name, county=a.county, contact_phone=a.contact_phone)
+        for a in demo_data.HR_AGENCIES
+    }
+    session.add_all([*persons.values(), *employers.values(), *agencies.values()])
+    for code, id_number, start, months, wft in demo_data.EMPLOYMENTS:
+        session.add(
+            Employment(
+                employer=employers[code],
+                person=persons[id_number],
+                start_date=start,
+                contract_months=months,
+                with_work_for_training=wft,
+            )
+        )
+    for code, id_number, province, county, outside, months, start in demo_data.PLACEMENTS:
+        session.add(
+            Placement(
+                agency=agencies[code],
+                person=persons[id_number],
+                destination_province=province,
+                destination_county=county,
+                outside_home_county=outside,
+                contract_months=months,
+                start_date=start,
+            )
+        )
+    referenced: list[tuple[str, object]] = []
+    for id_number, work, where, transport, training, status in demo_data.REGISTRATIONS:
+        row = JobSeekingRegistration(
+            person=persons[id_number],
+            work_wanted=work,
+            local_or_away=where,
+            needs_transport=transport,
+            wants_training=training,
+            status=status,
+        )
+        referenced.append(("registration", row))
+    for id_number, destination, departure, size, status in demo_data.TRANSPORT_REQUESTS:
+        row = TransportRequest(
+            person=persons[id_number],
+            destination=destination,
+            departure_date=departure,
+            party_size=size,
+            status=status,
+        )
+        referenced.append(("transport_request", row))
+    for id_number, course, status in demo_data.TRAINING_ENROLMENTS:
+        referenced.append(
+            ("training_enrolment", TrainingEnrolment(person=persons[id_number], course=course, status=status))
+        )
+    for kind, identifier, clause, amount, beneficiary, months, status in demo_data.SUBSIDY_APPLICATIONS:
+        row = SubsidyApplication(
+            clause=clause,
+            amount_yuan=amount,
+            months=months,
+            status=status,
+            beneficiary=persons[beneficiary] if beneficiary else None,
+        )
+        if kind == "person":
+            row.applicant_person = persons[identifier]
+        elif kind == "employer":
+            row.applicant_employer = employers[identifier]
+        else:
+            row.applicant_agency = agencies[identifier]
+        referenced.append(("subsidy_application", row))
+    session.add_all([row for _, row in referenced])
+    session.flush()
+    for kind, row in referenced:
+        row.reference = make_reference(kind, today, row.id)  # type: ignore[attr-defined]
+    session.flush()
+    return {
+        "persons": len(persons),
+        "employers": len(employers),
+        "hr_agencies": len(agencies),
+        "requests": len(referenced),
+    }
+
+
+def migrate_and_seed(url: str, today: dt.date | None = None) -> list[str]:
+    """Bring the case database at ``url`` to the newest schema; seed the demo data when it has no persons.
+
+    A SQLite file's folder is created when missing.
+
+    Args:
+        url: SQLAlchemy database URL (``CASE_DB_URL``).
+        today: date used in the demo references (default: the system date).
+
+    Returns:
+        Chinese lines for the user to read.
+
+    Raises:
+        DatabaseSetupError: the database cannot be reached or the URL is invalid.
+    """
+    before, head = migrate(url)
+    lines = [
+        f"案件数据库已是最新结构（版本 {head}）"
+        if before == head
+        else f"案件数据库已升级到最新结构（版本 {before or '空库'} → {head}）"
+    ]
+    engine = build_engine(url)
+    try:
+        with Session(engine, future=True) as session, session.begin():
+            existing = session.execute(select(func.count()).select_from(Person)).scalar_one()
+            if existing:
+                lines.append(f"数据库中已有 {existing} 人的记录，未写入演示数据")
+            else:
+                counts = seed_demo_data(session, today or dt.date.today())
+                lines.append(
+                    f"已写入演示数据：{counts['persons']} 人、{counts['employers']} 个用人单位、"
+                    f"{counts['hr_agencies']} 家人力资源服务机构、{counts['requests']} 条登记和申请"
+                    "（全部为虚构的测试身份）"
+                )
+    except OperationalError as exc:
+        raise DatabaseSetupError(f"错误：无法写入案件数据库（{type(exc.orig).__name__}）。") from None
+    finally:
+        engine.dispose()
+    return lines

@@ -1,0 +1,50 @@
+"""Typed errors of the case system, each with a Chinese message that can be shown to the user as is."""
+
+from __future__ import annotations
+
+
+class CaseStoreError(Exception):
+    """Base class; ``user_message`` is Chinese and safe to show (no personal data)."""
+
+    default_message = "案件系统处理失败，请稍后再试，或转人工服务。"
+
+    def __init__(self, user_message: str | None = None, *, detail: str = "") -> None:
+        self.user_message = user_message or self.default_message
+        self.detail = detail
+        super().__init__(self.user_message + (f" ({detail})" if detail else ""))
+
+
+class CaseSystemUnavailable(CaseStoreError):
+    """The case system cannot be reached or did not answer in time (after any retries)."""
+
+    default_message = "案件系统暂时无法连接，请稍后再试，或转人工服务。"
+
+
+class CaseSystemError(CaseStoreError):
+    """The case system answered, but refused or failed the request."""
+
+    default_message = "案件系统没能处理这个请求，请稍后再试，或转人工服务。"
+
+
+class PersonNotFound(CaseSystemError):
+    """The request needs a person the case system does not know (register first)."""
+
+    default_message = "还没有找到您的求职登记，请先办理求职登记。"
+
+
+class IdentityMismatch(CaseSystemError):
+    """The details given do not match the case system's record; says nothing about which field."""
+
+    default_message = "您提供的信息与系统记录不一致，暂时无法办理。如需帮助，可以转人工服务。"
+
+
+class OrganisationNotFound(CaseSystemError):
+    """No employer or HR agency with that unified social credit code (or it could not be verified)."""
+
+    default_message = "没有核验通过这个单位，请核对统一社会信用代码和联系电话，或转人工服务。"
+
+
+class ReferenceNotFound(CaseSystemError):
+    """No registration, request or application has that reference."""
+
+    default_message = "没有找到这个受理编号，请核对后再试。"

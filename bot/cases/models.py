@@ -1,0 +1,295 @@
+"""SQLAlchemy table mappings of the case database (declarative, 2.0 style on SQLAlchemy 1.4).
+
+Only :mod:`bot.cases.sql_store`, :mod:`bot.cases.admin` and the migrations import this module; everything
+else works with the records in :mod:`bot.cases.records`. Status and category columns hold English codes;
+their Chinese labels live in :mod:`bot.cases.records`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from bot.privacy import mask_id_number, mask_phone
+
+# Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def utcnow() -> dt.datetime:
+    """Current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _created() -> Column:
+    return Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+def _updated() -> Column:
+    return Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+_STATUS_CHECK = "status IN ('submitted', 'in_review', 'approved', 'rejected', 'completed', 'cancelled')"
+
+
+class Person(Base):
+    """A person: local (Linyi county) or a migrant from a central/western province."""
+
+    __tablename__ = "persons"
+
+    id = Column(Integer, primary_key=True)
+    id_number = Column(String(18), nullable=False, unique=True)
+    name = Column(String(40), nullable=False)
+    phone = Column(String(11), nullable=False)
+    county = Column(String(32))
+    township = Column(String(64))
+    origin_province = Column(String(32))
+    origin_county = Column(String(32))
+    category = Column(String(32), nullable=False, default="other")
+    employment_status = Column(String(32), nullable=False, default="unemployed")
+    received_work_for_training = Column(Boolean, nullable=False, default=False)
+    created_at = _created()
+    updated_at = _updated()
+
+    __table_args__ = (
+        CheckConstraint(
+            "category IN ('poverty_alleviated', 'edge_of_poverty', 'relocated', 'central_western_migrant', 'other')",
+            name="category",
+        ),
+        CheckConstraint(
+            "employment_status IN ('employed', 'unemployed', 'flexible', 'public_welfare_post', 'self_employed')",
+            name="employment_status",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"Person(id={self.id}, id_number={mask_id_number(self.id_number or '')!r}, "
+            f"phone={mask_phone(self.phone or '')!r})"
+        )
+
+
+class Employer(Base):
+    """An enterprise, cooperative, assistance workshop, community or satellite factory."""
+
+    __tablename__ = "employers"
+
+    id = Column(Integer, primary_key=True)
+    credit_code = Column(String(18), nullable=False, unique=True)
+    name = Column(String(100), nullable=False)
+    county = Column(String(32))
+    kind = Column(String(32), nullable=False)
+    contact_phone = Column(String(11))
+    created_at = _created()
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('enterprise', 'cooperative', 'assistance_workshop', 'community_factory', 'satellite_factory')",
+            name="kind",
+        ),
+    )
+
+
+class Employment(Base):
+    """A person employed by an employer, possibly with 以工代训 (work-for-training)."""
+
+    __tablename__ = "employments"
+
+    id = Column(Integer, primary_key=True)
+    employer_id = Column(Integer, ForeignKey("employers.id"), nullable=False, index=True)
+    person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
+    start_date = Column(Date, nullable=False)
+    contract_months = Column(Integer)
+    with_work_for_training = Column(Boolean, nullable=False, default=False)
+    created_at = _created()
+
+    employer = relationship(Employer)
+    person = relationship(Person)
+
+    __table_args__ = (UniqueConstraint("employer_id", "person_id", "start_date"),)
+
+
+class HrAgency(Base):
+    """A human-resources service agency (人力资源服务机构)."""
+
+    __tablename__ = "hr_agencies"
+
+    id = Column(Integer, primary_key=True)
+    credit_code = Column(String(18), nullable=False, unique=True)
+    name = Column(String(100), nullable=False)
+    county = Column(String(32))
+    contact_phone = Column(String(11))
+    created_at = _created()
+
+
+class Placement(Base):
+    """A person placed in work by an HR agency (有组织劳务输出, clause 12)."""
+
+    __tablename__ = "placements"
+
+    id = Column(Integer, primary_key=True)
+    agency_id = Column(Integer, ForeignKey("hr_agencies.id"), nullable=False, index=True)
+    person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
+    destination_province = Column(String(32))
+    destination_county = Column(String(32))
+    outside_home_county = Column(Boolean, nullable=False)
+    contract_months = Column(Integer)
+    start_date = Column(Date, nullable=False)
+    created_at = _created()
+
+    agency = relationship(HrAgency)
+    person = relationship(Person)
+
+
+class JobSeekingRegistration(Base):
+    """The one current job-seeking registration (求职登记) of a person."""
+
+    __tablename__ = "job_seeking_registrations"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), unique=True)  # set from the row id right after insert
+    person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, unique=True)
+    work_wanted = Column(String(100), nullable=False)
+    local_or_away = Column(String(8), nullable=False)
+    needs_transport = Column(Boolean, nullable=False, default=False)
+    wants_training = Column(Boolean, nullable=False, default=False)
+    status = Column(String(16), nullable=False, default="submitted")
+    created_at = _created()
+    updated_at = _updated()
+
+    person = relationship(Person)
+
+    __table_args__ = (
+        CheckConstraint("local_or_away IN ('local', 'away')", name="local_or_away"),
+        CheckConstraint(_STATUS_CHECK, name="status"),
+    )
+
+
+class TransportRequest(Base):
+    """A “点对点” ride to work (clause 13)."""
+
+    __tablename__ = "transport_requests"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), unique=True)
+    person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
+    destination = Column(String(100), nullable=False)
+    departure_date = Column(Date, nullable=False)
+    party_size = Column(Integer, nullable=False)
+    status = Column(String(16), nullable=False, default="submitted")
+    created_at = _created()
+    updated_at = _updated()
+
+    person = relationship(Person)
+
+    __table_args__ = (
+        CheckConstraint("party_size >= 1", name="party_size"),
+        CheckConstraint(_STATUS_CHECK, name="status"),
+    )
+
+
+class TrainingEnrolment(Base):
+    """An enrolment in project-based vocational skills training (clause 14)."""
+
+    __tablename__ = "training_enrolments"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), unique=True)
+    person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
+    course = Column(String(100), nullable=False)
+    status = Column(String(16), nullable=False, default="submitted")
+    created_at = _created()
+    updated_at = _updated()
+
+    person = relationship(Person)
+
+    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
+
+
+class SubsidyApplication(Base):
+    """A subsidy application by a person, an employer or an HR agency under a clause of the policy."""
+
+    __tablename__ = "subsidy_applications"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), unique=True)
+    applicant_person_id = Column(Integer, ForeignKey("persons.id"), index=True)
+    applicant_employer_id = Column(Integer, ForeignKey("employers.id"), index=True)
+    applicant_agency_id = Column(Integer, ForeignKey("hr_agencies.id"), index=True)
+    beneficiary_person_id = Column(Integer, ForeignKey("persons.id"), index=True)
+    clause = Column(Integer, nullable=False)
+    amount_yuan = Column(Integer, nullable=False)
+    months = Column(Integer)
+    status = Column(String(16), nullable=False, default="submitted")
+    created_at = _created()
+    updated_at = _updated()
+
+    applicant_person = relationship(Person, foreign_keys=[applicant_person_id])
+    applicant_employer = relationship(Employer)
+    applicant_agency = relationship(HrAgency)
+    beneficiary = relationship(Person, foreign_keys=[beneficiary_person_id])
+
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN applicant_person_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN applicant_employer_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN applicant_agency_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_applicant",
+        ),
+        CheckConstraint("amount_yuan >= 0", name="amount_yuan"),
+        CheckConstraint(_STATUS_CHECK, name="status"),
+    )
+
+
+class HandoffRequest(Base):
+    """A request to talk to a person of the public employment service (转人工)."""
+
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    reason = Column(String(200), nullable=False)
+    person_id = Column(Integer, ForeignKey("persons.id"), index=True)
+    status = Column(String(16), nullable=False, default="submitted")
+    created_at = _created()
+    updated_at = _updated()
+
+    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
+
+
+class AuditLog(Base):
+    """Who read which person's record, when, through which channel and conversation, and why."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    actor = Column(String(64), nullable=False)
+    channel = Column(String(32), nullable=False)
+    conversation_id = Column(String(128), nullable=False)
+    person_id = Column(Integer, ForeignKey("persons.id"), index=True)
+    action = Column(String(32), nullable=False)
+    purpose = Column(String(100), nullable=False)

@@ -1,0 +1,444 @@
+"""Plain, immutable records returned by every :class:`~bot.cases.store.CaseStore` implementation.
+
+The SQL and the HTTP store both return these dataclasses, never ORM objects, so callers (Rasa actions, the
+eligibility rules) cannot tell which one is behind the interface. The module also holds the code lists
+(categories, statuses, employer kinds) with their Chinese labels, and the JSON conversion the HTTP API uses.
+
+Nothing here touches a database or the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.privacy import mask_id_number, mask_phone
+
+# Person categories in the policy's own terms (临人社字〔2021〕88号).
+CATEGORY_LABELS: dict[str, str] = {
+    "poverty_alleviated": "脱贫享受政策人口",
+    "edge_of_poverty": "边缘易致贫人口",
+    "relocated": "易地扶贫搬迁群众",
+    "central_western_migrant": "中西部脱贫人口",
+    "other": "其他人员",
+}
+
+EMPLOYMENT_STATUS_LABELS: dict[str, str] = {
+    "employed": "已就业",
+    "unemployed": "未就业",
+    "flexible": "灵活就业",
+    "public_welfare_post": "乡村公益性岗位",
+    "self_employed": "自主创业",
+}
+
+EMPLOYER_KIND_LABELS: dict[str, str] = {
+    "enterprise": "企业",
+    "cooperative": "农民专业合作社",
+    "assistance_workshop": "就业帮扶车间",
+    "community_factory": "社区工厂",
+    "satellite_factory": "卫星工厂",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    "submitted": "已提交",
+    "in_review": "审核中",
+    "approved": "已通过",
+    "rejected": "未通过",
+    "completed": "已办结",
+    "cancelled": "已撤销",
+}
+# Statuses after which a request is finished; a new request of the same kind may then be made.
+CLOSED_STATUSES: frozenset[str] = frozenset({"rejected", "completed", "cancelled"})
+
+LOCAL_OR_AWAY_LABELS: dict[str, str] = {"local": "就地就近就业", "away": "外出务工"}
+
+APPLICANT_KIND_LABELS: dict[str, str] = {
+    "person": "个人",
+    "employer": "用人单位",
+    "hr_agency": "人力资源服务机构",
+}
+
+ITEM_KIND_LABELS: dict[str, str] = {
+    "registration": "求职登记",
+    "transport_request": "“点对点”出行申请",
+    "training_enrolment": "技能培训报名",
+    "subsidy_application": "补贴申请",
+    "handoff": "人工服务请求",
+}
+
+# Prefix of the human-readable reference of each kind of request.
+REFERENCE_PREFIXES: dict[str, str] = {
+    "registration": "DJ",
+    "transport_request": "DD",
+    "training_enrolment": "PX",
+    "subsidy_application": "BT",
+    "handoff": "ZR",
+}
+
+
+def status_label(status: str) -> str:
+    """Chinese label of a status code (the code itself when unknown)."""
+    return STATUS_LABELS.get(status, status)
+
+
+def make_reference(kind: str, day: dt.date, row_id: int) -> str:
+    """Human-readable reference such as ``DJ20261128-000123``.
+
+    The row id makes it unique per table; the date is only there for people reading it.
+
+    Args:
+        kind: one of :data:`REFERENCE_PREFIXES`.
+        day: the date the request was made.
+        row_id: the primary key of the new row.
+    """
+    return f"{REFERENCE_PREFIXES[kind]}{day:%Y%m%d}-{row_id:06d}"
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """Who reads personal data, through which channel and conversation, and why (goes to the audit log)."""
+
+    conversation_id: str
+    channel: str
+    purpose: str
+    actor: str = "assistant"
+
+
+@dataclass(frozen=True, repr=False)
+class PersonRecord:
+    """A person known to the case system."""
+
+    id_number: str
+    name: str
+    phone: str
+    category: str = "other"
+    employment_status: str = "unemployed"
+    county: str | None = None
+    township: str | None = None
+    origin_province: str | None = None
+    origin_county: str | None = None
+    received_work_for_training: bool = False
+
+    @property
+    def category_label(self) -> str:
+        """Official Chinese term of the category."""
+        return CATEGORY_LABELS.get(self.category, self.category)
+
+    @property
+    def employment_status_label(self) -> str:
+        """Chinese label of the employment status."""
+        return EMPLOYMENT_STATUS_LABELS.get(self.employment_status, self.employment_status)
+
+    @property
+    def masked_id_number(self) -> str:
+        """The ID number with the middle hidden, safe to show or log."""
+        return mask_id_number(self.id_number)
+
+    def __repr__(self) -> str:
+        return (
+            f"PersonRecord(id_number={mask_id_number(self.id_number)!r}, name={self.name[:1] + '*'!r}, "
+            f"phone={mask_phone(self.phone)!r}, category={self.category!r}, county={self.county!r})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class EmployerRecord:
+    """A production or business entity that employs people (企业、合作社、就业帮扶车间……)."""
+
+    credit_code: str
+    name: str
+    kind: str
+    county: str | None = None
+    contact_phone: str | None = None
+
+    @property
+    def kind_label(self) -> str:
+        """Chinese label of the employer kind."""
+        return EMPLOYER_KIND_LABELS.get(self.kind, self.kind)
+
+    def __repr__(self) -> str:
+        phone = mask_phone(self.contact_phone) if self.contact_phone else None
+        return f"EmployerRecord(credit_code={self.credit_code!r}, name={self.name!r}, phone={phone!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class HrAgencyRecord:
+    """A human-resources service agency that places people in work (有组织劳务输出)."""
+
+    credit_code: str
+    name: str
+    county: str | None = None
+    contact_phone: str | None = None
+
+    def __repr__(self) -> str:
+        phone = mask_phone(self.contact_phone) if self.contact_phone else None
+        return f"HrAgencyRecord(credit_code={self.credit_code!r}, name={self.name!r}, phone={phone!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class EmploymentRecord:
+    """A person employed by an employer."""
+
+    employer_credit_code: str
+    id_number: str
+    person_name: str
+    category: str
+    start_date: dt.date
+    contract_months: int | None
+    with_work_for_training: bool
+    received_work_for_training: bool
+
+    def __repr__(self) -> str:
+        return (
+            f"EmploymentRecord(employer={self.employer_credit_code!r}, "
+            f"id_number={mask_id_number(self.id_number)!r}, start_date={self.start_date!r})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class PlacementRecord:
+    """A person placed in work by an HR agency."""
+
+    agency_credit_code: str
+    id_number: str
+    person_name: str
+    category: str
+    destination_province: str | None
+    destination_county: str | None
+    outside_home_county: bool
+    contract_months: int | None
+    start_date: dt.date
+
+    def __repr__(self) -> str:
+        return (
+            f"PlacementRecord(agency={self.agency_credit_code!r}, "
+            f"id_number={mask_id_number(self.id_number)!r}, start_date={self.start_date!r})"
+        )
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """What a person tells the assistant when registering; used to create the person when unknown."""
+
+    id_number: str
+    name: str
+    phone: str
+    category: str = "other"
+    county: str | None = None
+    township: str | None = None
+    origin_province: str | None = None
+    origin_county: str | None = None
+    employment_status: str = "unemployed"
+
+    def __repr__(self) -> str:
+        return f"PersonDetails(id_number={mask_id_number(self.id_number)!r}, phone={mask_phone(self.phone)!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class RegistrationRecord:
+    """The current job-seeking registration (求职登记) of a person."""
+
+    reference: str
+    id_number: str
+    work_wanted: str
+    local_or_away: str
+    needs_transport: bool
+    wants_training: bool
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def status_label(self) -> str:
+        """Chinese label of the status."""
+        return status_label(self.status)
+
+    def __repr__(self) -> str:
+        return (
+            f"RegistrationRecord(reference={self.reference!r}, id_number={mask_id_number(self.id_number)!r}, "
+            f"status={self.status!r})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class TransportRequestRecord:
+    """A request for the “点对点” ride to work (clause 13)."""
+
+    reference: str
+    id_number: str
+    destination: str
+    departure_date: dt.date
+    party_size: int
+    status: str
+    created_at: dt.datetime
+
+    @property
+    def status_label(self) -> str:
+        """Chinese label of the status."""
+        return status_label(self.status)
+
+    def __repr__(self) -> str:
+        return (
+            f"TransportRequestRecord(reference={self.reference!r}, "
+            f"id_number={mask_id_number(self.id_number)!r}, status={self.status!r})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class TrainingEnrolmentRecord:
+    """An enrolment in vocational skills training (clause 14)."""
+
+    reference: str
+    id_number: str
+    course: str
+    status: str
+    created_at: dt.datetime
+
+    @property
+    def status_label(self) -> str:
+        """Chinese label of the status."""
+        return status_label(self.status)
+
+    def __repr__(self) -> str:
+        return (
+            f"TrainingEnrolmentRecord(reference={self.reference!r}, "
+            f"id_number={mask_id_number(self.id_number)!r}, status={self.status!r})"
+        )
+
+
+@dataclass(frozen=True)
+class SubsidyApplicant:
+    """Who applies for a subsidy: a person (ID number), an employer or an HR agency (credit code)."""
+
+    kind: str  # "person" | "employer" | "hr_agency"
+    identifier: str
+
+
+@dataclass(frozen=True, repr=False)
+class SubsidyApplicationRecord:
+    """An application for a subsidy under a clause of the policy."""
+
+    reference: str
+    applicant_kind: str
+    applicant_identifier: str
+    clause: int
+    amount_yuan: int
+    status: str
+    created_at: dt.datetime
+    beneficiary_id_number: str | None = None
+    months: int | None = None
+
+    @property
+    def status_label(self) -> str:
+        """Chinese label of the status."""
+        return status_label(self.status)
+
+    def __repr__(self) -> str:
+        beneficiary = mask_id_number(self.beneficiary_id_number) if self.beneficiary_id_number else None
+        applicant = (
+            mask_id_number(self.applicant_identifier) if self.applicant_kind == "person" else self.applicant_identifier
+        )
+        return (
+            f"SubsidyApplicationRecord(reference={self.reference!r}, applicant={applicant!r}, "
+            f"clause={self.clause}, beneficiary={beneficiary!r}, status={self.status!r})"
+        )
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    """A request to be called back by a person of the public employment service (转人工)."""
+
+    reference: str
+    conversation_id: str
+    channel: str
+    reason: str
+    status: str
+    created_at: dt.datetime
+
+    @property
+    def status_label(self) -> str:
+        """Chinese label of the status."""
+        return status_label(self.status)
+
+
+@dataclass(frozen=True)
+class StatusItem:
+    """One line of a status answer: a registration, request or application with its Chinese labels."""
+
+    kind: str
+    reference: str
+    status: str
+    summary: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def kind_label(self) -> str:
+        """Chinese name of the kind of item (求职登记, 补贴申请……)."""
+        return ITEM_KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        """Chinese label of the status."""
+        return status_label(self.status)
+
+    def describe(self) -> str:
+        """One Chinese line for the user, e.g. ``求职登记 DJ20261128-000001：审核中（…）``."""
+        return f"{self.kind_label} {self.reference}：{self.status_label}（{self.summary}）"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One read of a person's record."""
+
+    at: dt.datetime
+    actor: str
+    channel: str
+    conversation_id: str
+    purpose: str
+    action: str
+
+
+# --- JSON conversion (used by the HTTP API on both sides) ---------------------------------------------------
+
+R = TypeVar("R")
+
+
+def to_json(record: Any) -> dict[str, Any]:
+    """Turn a record into JSON-ready data (dates as ISO strings)."""
+    out: dict[str, Any] = {}
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        out[field.name] = value
+    return out
+
+
+def _convert(value: Any, hint: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if hint is dt.datetime:
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    if hint is dt.date:
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def from_json(cls: type[R], data: dict[str, Any]) -> R:
+    """Build a record of type ``cls`` from :func:`to_json` output; unknown keys are ignored."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {
+        field.name: _convert(data[field.name], hints[field.name])
+        for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if field.name in data
+    }
+    return cls(**kwargs)

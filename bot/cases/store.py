@@ -1,0 +1,203 @@
+"""The case-system interface the assistant talks to, and :func:`make_store` that picks an implementation.
+
+Two implementations return the same records (:mod:`bot.cases.records`):
+
+* :class:`bot.cases.sql_store.SqlCaseStore` — a local SQLite/PostgreSQL database (``CASE_DB_URL``);
+* :class:`bot.cases.http_store.HttpCaseStore` — a remote case system's HTTP JSON API (``CASE_API_URL``).
+
+All methods block (database or network); call them from ``async`` code through ``asyncio.to_thread``.
+Every method that reads a person's record takes an :class:`~bot.cases.records.AccessContext` and leaves an
+entry in the audit log. Failures raise :class:`~bot.cases.errors.CaseStoreError` subclasses whose
+``user_message`` can be shown as is.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from bot.cases.records import (
+    AccessContext,
+    AuditEntry,
+    EmployerRecord,
+    EmploymentRecord,
+    HandoffRecord,
+    HrAgencyRecord,
+    PersonDetails,
+    PersonRecord,
+    PlacementRecord,
+    RegistrationRecord,
+    StatusItem,
+    SubsidyApplicant,
+    SubsidyApplicationRecord,
+    TrainingEnrolmentRecord,
+    TransportRequestRecord,
+)
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+
+class CaseStore(abc.ABC):
+    """Persons, organisations, requests and applications of the employment-assistance case system."""
+
+    # --- persons ----------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def find_person(self, id_number: str, *, access: AccessContext) -> PersonRecord | None:
+        """The person with this ID number, or ``None``. Audited."""
+
+    @abc.abstractmethod
+    def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> PersonRecord | None:
+        """The person when the ID number and the phone (11 digits, or its last 4) match; else ``None``.
+
+        ``None`` is returned for an unknown ID number and for a wrong phone alike, so the answer never
+        reveals whether a record exists. Audited, including failed attempts.
+        """
+
+    # --- requests by persons ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def upsert_registration(
+        self,
+        person: PersonDetails,
+        *,
+        work_wanted: str,
+        local_or_away: str,
+        needs_transport: bool,
+        wants_training: bool,
+        access: AccessContext,
+    ) -> tuple[RegistrationRecord, bool]:
+        """Create or update the person's job-seeking registration, in one transaction.
+
+        An unknown person is created from ``person``. A known person must match on name and phone, else
+        :class:`~bot.cases.errors.IdentityMismatch`; their stored details are not changed. A person has one
+        registration: registering again updates it (and sets it back to ``submitted``).
+
+        Returns:
+            The registration and ``True`` when it was created, ``False`` when an existing one was updated.
+        """
+
+    @abc.abstractmethod
+    def create_transport_request(
+        self,
+        id_number: str,
+        *,
+        destination: str,
+        departure_date: dt.date,
+        party_size: int,
+        access: AccessContext,
+    ) -> tuple[TransportRequestRecord, bool]:
+        """Request the “点对点” ride (clause 13). The person must be known (else ``PersonNotFound``).
+
+        An open request for the same destination and date is returned instead of a duplicate.
+
+        Returns:
+            The request and whether it was created.
+        """
+
+    @abc.abstractmethod
+    def create_training_enrolment(
+        self, id_number: str, *, course: str, access: AccessContext
+    ) -> tuple[TrainingEnrolmentRecord, bool]:
+        """Enrol the person in a training course (clause 14); reuses an open enrolment in the same course."""
+
+    @abc.abstractmethod
+    def create_subsidy_application(
+        self,
+        applicant: SubsidyApplicant,
+        *,
+        clause: int,
+        amount_yuan: int,
+        access: AccessContext,
+        beneficiary_id_number: str | None = None,
+        months: int | None = None,
+    ) -> tuple[SubsidyApplicationRecord, bool]:
+        """File a subsidy application; eligibility is decided by the caller, not here.
+
+        An open application by the same applicant, under the same clause, for the same beneficiary is
+        returned instead of a duplicate. Unknown applicants or beneficiaries raise ``PersonNotFound`` or
+        ``OrganisationNotFound``.
+        """
+
+    @abc.abstractmethod
+    def get_status(self, id_number: str, *, access: AccessContext) -> list[StatusItem]:
+        """Registration, requests and applications concerning the person, oldest first. Audited."""
+
+    @abc.abstractmethod
+    def get_organisation_status(self, credit_code: str) -> list[StatusItem]:
+        """Subsidy applications filed by the employer or HR agency with this credit code, oldest first."""
+
+    @abc.abstractmethod
+    def set_status(self, reference: str, status: str) -> StatusItem:
+        """Change the status of a registration, request or application (case workers' side).
+
+        Raises:
+            ReferenceNotFound: no item has this reference.
+            CaseSystemError: the status code is unknown.
+        """
+
+    # --- organisations ----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def find_employer(self, credit_code: str) -> EmployerRecord | None:
+        """The employer with this unified social credit code, or ``None``."""
+
+    @abc.abstractmethod
+    def verify_employer(self, credit_code: str, phone: str) -> EmployerRecord | None:
+        """The employer when the code and contact phone (11 digits or the last 4) match; else ``None``."""
+
+    @abc.abstractmethod
+    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[EmploymentRecord]:
+        """People employed by the employer (for 以工代训 subsidies). Audited for each person."""
+
+    @abc.abstractmethod
+    def find_hr_agency(self, credit_code: str) -> HrAgencyRecord | None:
+        """The HR agency with this unified social credit code, or ``None``."""
+
+    @abc.abstractmethod
+    def verify_hr_agency(self, credit_code: str, phone: str) -> HrAgencyRecord | None:
+        """The HR agency when the code and contact phone (11 digits or the last 4) match; else ``None``."""
+
+    @abc.abstractmethod
+    def list_placements(self, credit_code: str, *, access: AccessContext) -> list[PlacementRecord]:
+        """People placed by the HR agency (for the clause-12 subsidy). Audited for each person."""
+
+    # --- handoff and audit ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_handoff(
+        self,
+        *,
+        conversation_id: str,
+        channel: str,
+        reason: str,
+        id_number: str | None = None,
+    ) -> HandoffRecord:
+        """Ask a person of the employment service to take over the conversation (转人工)."""
+
+    @abc.abstractmethod
+    def record_audit(self, access: AccessContext, *, id_number: str | None, action: str) -> None:
+        """Write one audit-log entry (for reads that happen outside this interface)."""
+
+    @abc.abstractmethod
+    def audit_entries(self, id_number: str) -> list[AuditEntry]:
+        """Audit-log entries about the person, oldest first (for the person's own enquiry and for review)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
+        """Release connections; the store must not be used afterwards."""
+
+
+def make_store(settings: Settings) -> CaseStore:
+    """The store the settings ask for: the HTTP API when ``CASE_API_URL`` is set, else the SQL database.
+
+    Creates an engine or an HTTP session, but connects to nothing until the first call.
+    """
+    if settings.case_api_url:
+        from bot.cases.http_store import HttpCaseStore
+
+        return HttpCaseStore.from_settings(settings)
+    from bot.cases.sql_store import SqlCaseStore
+
+    return SqlCaseStore(settings.case_db_url, today=settings.today)

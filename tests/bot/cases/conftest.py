@@ -1,0 +1,416 @@
+"""Fixtures for the case-store tests: fresh SQLite files, PostgreSQL schemas, and a loopback case API server.
+
+The case API server implements the HTTP API documented in :mod:`bot.cases.http_store` by delegating to a
+:class:`SqlCaseStore`, so the HTTP store can be run through the same contract tests. It can also be told to
+misbehave (answer 500, or stall) for the next requests, and it counts what it receives.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from bot.cases import admin
+from bot.cases.errors import (
+    CaseStoreError,
+    IdentityMismatch,
+    OrganisationNotFound,
+    PersonNotFound,
+    ReferenceNotFound,
+)
+from bot.cases.http_store import CaseApiClient, HttpCaseStore
+from bot.cases.records import AccessContext, PersonDetails, SubsidyApplicant, from_json, to_json
+from bot.cases.sql_store import SqlCaseStore, build_engine
+
+TODAY = dt.date(2026, 11, 28)
+API_TOKEN = "loopback-test-token"
+
+
+# --- databases ----------------------------------------------------------------------------------------------
+
+
+def _pg_try_connect() -> str | None:
+    import psycopg2
+
+    for user in ("root", "postgres"):
+        try:
+            psycopg2.connect(host="127.0.0.1", port=5432, user=user, dbname="test", connect_timeout=3).close()
+        except psycopg2.OperationalError:
+            continue
+        return f"postgresql+psycopg2://{user}@127.0.0.1:5432/test"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> str:
+    """URL of the ``test`` database on 127.0.0.1:5432, starting the cluster if needed; else skip."""
+    url = _pg_try_connect()
+    if url is None:
+        try:
+            versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
+            for version in versions:
+                subprocess.run(
+                    ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                    check=False,
+                    capture_output=True,
+                    timeout=60,
+                )
+        except (OSError, subprocess.SubprocessError) as exc:
+            print(f"could not start PostgreSQL: {exc}")
+        for _ in range(20):
+            url = _pg_try_connect()
+            if url:
+                break
+            time.sleep(0.5)
+    if url is None:
+        reason = (
+            "PostgreSQL is not reachable on 127.0.0.1:5432 (db test, user root/postgres), even after trying to start it"
+        )
+        print(reason)
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_base_url: str) -> Iterator[str]:
+    """A URL whose ``search_path`` is a fresh schema, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = build_engine(pg_base_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{pg_base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A URL of a SQLite file that does not exist yet, in a fresh folder."""
+    return f"sqlite:///{tmp_path / 'db' / 'cases.db'}"
+
+
+def migrated_store(url: str, *, seed: bool = True) -> SqlCaseStore:
+    """Migrate ``url`` (and seed the demo data); return a store on it."""
+    admin.migrate(url)
+    store = SqlCaseStore(url, today=lambda: TODAY)
+    if seed:
+        with Session(store.engine, future=True) as session, session.begin():
+            admin.seed_demo_data(session, TODAY)
+    return store
+
+
+# --- the loopback case API server ---------------------------------------------------------------------------
+
+_ERROR_CODES: list[tuple[type[CaseStoreError], int, str]] = [
+    (PersonNotFound, 404, "person_not_found"),
+    (IdentityMismatch, 409, "identity_mismatch"),
+    (OrganisationNotFound, 404, "organisation_not_found"),
+    (ReferenceNotFound, 404, "reference_not_found"),
+]
+Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]
+
+
+class CaseApiServer(ThreadingHTTPServer):
+    """A real HTTP server on 127.0.0.1 serving the case API from a :class:`SqlCaseStore`."""
+
+    daemon_threads = True
+
+    def __init__(self, backend: SqlCaseStore, token: str) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.backend = backend
+        self.token = token
+        self.requests: list[tuple[str, str]] = []
+        # Scripted misbehaviour for the next requests: ("status", 500) or ("sleep", seconds).
+        self.faults: collections.deque[tuple[str, Any]] = collections.deque()
+        self.lock = threading.Lock()
+        self.routes = _routes(backend)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the API."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/api"
+
+    def count(self, method: str, path_prefix: str = "") -> int:
+        """How many requests with ``method`` and a path starting with ``path_prefix`` arrived."""
+        with self.lock:
+            return sum(1 for m, p in self.requests if m == method and p.startswith("/api" + path_prefix))
+
+
+def _access(headers: Any) -> AccessContext:
+    return AccessContext(
+        conversation_id=unquote(headers.get("X-Conversation-Id", "")),
+        channel=unquote(headers.get("X-Channel", "")),
+        purpose=unquote(headers.get("X-Purpose", "")),
+        actor=unquote(headers.get("X-Actor", "")) or "assistant",
+    )
+
+
+def _routes(store: SqlCaseStore) -> list[Route]:
+    def person(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
+        found = store.find_person(id_number, access=access)
+        return (200, {"person": to_json(found)}) if found else (404, {"error": "not_found"})
+
+    def verify(body: dict, access: AccessContext) -> tuple[int, Any]:
+        found = store.verify_person(body["id_number"], body["phone_or_last4"], access=access)
+        return (200, {"person": to_json(found)}) if found else (404, {"error": "not_verified"})
+
+    def status(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
+        return 200, {"items": [to_json(i) for i in store.get_status(id_number, access=access)]}
+
+    def audit(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
+        return 200, {"entries": [to_json(e) for e in store.audit_entries(id_number)]}
+
+    def registration(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
+        details = from_json(PersonDetails, {**body["person"], "id_number": id_number})
+        record, created = store.upsert_registration(
+            details,
+            work_wanted=body["work_wanted"],
+            local_or_away=body["local_or_away"],
+            needs_transport=body["needs_transport"],
+            wants_training=body["wants_training"],
+            access=access,
+        )
+        return (201 if created else 200), {"registration": to_json(record), "created": created}
+
+    def transport(body: dict, access: AccessContext) -> tuple[int, Any]:
+        record, created = store.create_transport_request(
+            body["id_number"],
+            destination=body["destination"],
+            departure_date=dt.date.fromisoformat(body["departure_date"]),
+            party_size=body["party_size"],
+            access=access,
+        )
+        return (201 if created else 200), {"transport_request": to_json(record), "created": created}
+
+    def training(body: dict, access: AccessContext) -> tuple[int, Any]:
+        record, created = store.create_training_enrolment(body["id_number"], course=body["course"], access=access)
+        return (201 if created else 200), {"training_enrolment": to_json(record), "created": created}
+
+    def subsidy(body: dict, access: AccessContext) -> tuple[int, Any]:
+        record, created = store.create_subsidy_application(
+            from_json(SubsidyApplicant, body["applicant"]),
+            clause=body["clause"],
+            amount_yuan=body["amount_yuan"],
+            beneficiary_id_number=body.get("beneficiary_id_number"),
+            months=body.get("months"),
+            access=access,
+        )
+        return (201 if created else 200), {"subsidy_application": to_json(record), "created": created}
+
+    def org_status(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
+        return 200, {"items": [to_json(i) for i in store.get_organisation_status(code)]}
+
+    def set_status(body: dict, access: AccessContext, reference: str) -> tuple[int, Any]:
+        return 200, {"item": to_json(store.set_status(reference, body["status"]))}
+
+    def employer(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
+        found = store.find_employer(code)
+        return (200, {"employer": to_json(found)}) if found else (404, {"error": "not_found"})
+
+    def verify_employer(body: dict, access: AccessContext) -> tuple[int, Any]:
+        found = store.verify_employer(body["credit_code"], body["phone"])
+        return (200, {"employer": to_json(found)}) if found else (404, {"error": "not_verified"})
+
+    def employments(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
+        return 200, {"employments": [to_json(e) for e in store.list_employments(code, access=access)]}
+
+    def agency(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
+        found = store.find_hr_agency(code)
+        return (200, {"hr_agency": to_json(found)}) if found else (404, {"error": "not_found"})
+
+    def verify_agency(body: dict, access: AccessContext) -> tuple[int, Any]:
+        found = store.verify_hr_agency(body["credit_code"], body["phone"])
+        return (200, {"hr_agency": to_json(found)}) if found else (404, {"error": "not_verified"})
+
+    def placements(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
+        return 200, {"placements": [to_json(p) for p in store.list_placements(code, access=access)]}
+
+    def handoff(body: dict, access: AccessContext) -> tuple[int, Any]:
+        record = store.create_handoff(
+            conversation_id=body["conversation_id"],
+            channel=body["channel"],
+            reason=body["reason"],
+            id_number=body.get("id_number"),
+        )
+        return 201, {"handoff": to_json(record)}
+
+    def record_audit(body: dict, access: AccessContext) -> tuple[int, Any]:
+        store.record_audit(access, id_number=body.get("id_number"), action=body["action"])
+        return 204, None
+
+    seg = r"([^/]+)"
+    table = [
+        ("POST", r"/persons/verify", verify),
+        ("GET", rf"/persons/{seg}/status", status),
+        ("GET", rf"/persons/{seg}/audit", audit),
+        ("GET", rf"/persons/{seg}", person),
+        ("PUT", rf"/registrations/{seg}", registration),
+        ("POST", r"/transport-requests", transport),
+        ("POST", r"/training-enrolments", training),
+        ("POST", r"/subsidy-applications", subsidy),
+        ("GET", rf"/organisations/{seg}/status", org_status),
+        ("PUT", rf"/statuses/{seg}", set_status),
+        ("POST", r"/employers/verify", verify_employer),
+        ("GET", rf"/employers/{seg}/employments", employments),
+        ("GET", rf"/employers/{seg}", employer),
+        ("POST", r"/hr-agencies/verify", verify_agency),
+        ("GET", rf"/hr-agencies/{seg}/placements", placements),
+        ("GET", rf"/hr-agencies/{seg}", agency),
+        ("POST", r"/handoffs", handoff),
+        ("POST", r"/audit", record_audit),
+    ]
+    return [(method, re.compile(rf"/api{pattern}"), fn) for method, pattern, fn in table]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: CaseApiServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body: Any) -> None:
+        payload = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        with self.server.lock:
+            self.server.requests.append((self.command, self.path))
+            fault = self.server.faults.popleft() if self.server.faults else None
+        if fault and fault[0] == "sleep":
+            time.sleep(fault[1])
+        elif fault and fault[0] == "status":
+            self._send(fault[1], {"error": "server_error", "message": "故障"})
+            return
+        elif fault and fault[0] == "raw":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(fault[1])))
+            self.end_headers()
+            self.wfile.write(fault[1])
+            return
+        if self.headers.get("Authorization") != f"Bearer {self.server.token}":
+            self._send(401, {"error": "unauthorized"})
+            return
+        body = json.loads(raw) if raw else {}
+        for method, pattern, fn in self.server.routes:
+            match = pattern.fullmatch(self.path)
+            if method == self.command and match:
+                args = [unquote(g) for g in match.groups()]
+                try:
+                    status, answer = fn(body, _access(self.headers), *args)
+                except CaseStoreError as exc:
+                    for error_class, code, name in _ERROR_CODES:
+                        if isinstance(exc, error_class):
+                            status, answer = code, {"error": name, "message": exc.user_message}
+                            break
+                    else:
+                        status, answer = 422, {"error": "invalid", "message": exc.user_message}
+                self._send(status, answer)
+                return
+        self._send(404, {"error": "no_route"})
+
+    do_GET = do_PUT = do_POST = _dispatch
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated and seeded SQLite file, made once; tests get copies (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "cases.db"
+    migrated_store(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture
+def seeded_sqlite_url(seeded_sqlite_template: Path, tmp_path: Path) -> str:
+    """URL of a fresh copy of the seeded SQLite database."""
+    target = tmp_path / "seeded" / "cases.db"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(seeded_sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def api_backend(seeded_sqlite_url: str) -> Iterator[SqlCaseStore]:
+    """The SQLite store behind the loopback API server, seeded with the demo data."""
+    store = SqlCaseStore(seeded_sqlite_url, today=lambda: TODAY)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def api_server(api_backend: SqlCaseStore) -> Iterator[CaseApiServer]:
+    """A running loopback case API server."""
+    server = CaseApiServer(api_backend, API_TOKEN)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def make_http_store(server: CaseApiServer, **client_options: Any) -> HttpCaseStore:
+    """An :class:`HttpCaseStore` talking to ``server`` (fast backoff unless told otherwise)."""
+    options: dict[str, Any] = {"backoff": 0.01, "read_timeout": 10.0}
+    options.update(client_options)
+    return HttpCaseStore(CaseApiClient(server.url, server.token, **options))
+
+
+# --- the contract fixture -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "http"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Each :class:`CaseStore` implementation on a fresh database seeded with the demo data."""
+    if request.param == "sqlite":
+        sql_store = SqlCaseStore(request.getfixturevalue("seeded_sqlite_url"), today=lambda: TODAY)
+        yield sql_store
+        sql_store.close()
+    elif request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        sql_store = migrated_store(url)
+        yield sql_store
+        sql_store.close()
+    else:
+        server = request.getfixturevalue("api_server")
+        http_store = make_http_store(server)
+        yield http_store
+        http_store.close()
+
+
+@pytest.fixture
+def store_factory() -> Callable[..., SqlCaseStore]:
+    """:func:`migrated_store` as a fixture, for tests that choose their own database."""
+    return migrated_store
+
+
+@pytest.fixture
+def http_store_factory() -> Callable[..., HttpCaseStore]:
+    """:func:`make_http_store` as a fixture."""
+    return make_http_store

@@ -1,0 +1,75 @@
+"""Concurrent registrations: exactly one record each, also when one person registers many times at once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.cases.models import JobSeekingRegistration, Person
+from bot.cases.records import AccessContext, PersonDetails
+from bot.cases.sql_store import SqlCaseStore
+from bot.validation import id_check_digit
+
+ACCESS = AccessContext(conversation_id="conv-load", channel="rest", purpose="并发测试")
+
+
+def _id_number(n: int) -> str:
+    first17 = f"37132319900101{n:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def _details(n: int) -> PersonDetails:
+    return PersonDetails(id_number=_id_number(n), name="测试并发", phone=f"170000{n:05d}", category="relocated")
+
+
+def _register_all(store: SqlCaseStore, people: list[PersonDetails]) -> list[tuple[Any, bool]]:
+    barrier = threading.Barrier(len(people))
+
+    def register(details: PersonDetails) -> tuple[Any, bool]:
+        barrier.wait()
+        return store.upsert_registration(
+            details,
+            work_wanted="普工",
+            local_or_away="away",
+            needs_transport=True,
+            wants_training=False,
+            access=ACCESS,
+        )
+
+    with ThreadPoolExecutor(max_workers=len(people)) as pool:
+        return list(pool.map(register, people))
+
+
+def _count(store: SqlCaseStore, model: type) -> int:
+    with Session(store.engine, future=True) as session:
+        return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def empty_store(request: pytest.FixtureRequest, tmp_path: Any, store_factory: Any) -> Any:
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'c.db'}"
+    store = store_factory(url, seed=False)
+    yield store
+    store.close()
+
+
+def test_fifty_concurrent_registrations_make_fifty_records(empty_store: SqlCaseStore) -> None:
+    results = _register_all(empty_store, [_details(n) for n in range(50)])
+    assert all(created for _, created in results)
+    assert len({registration.reference for registration, _ in results}) == 50
+    assert {registration.id_number for registration, _ in results} == {_id_number(n) for n in range(50)}
+    assert _count(empty_store, Person) == 50
+    assert _count(empty_store, JobSeekingRegistration) == 50
+
+
+def test_concurrent_registrations_of_one_person_make_one_record(empty_store: SqlCaseStore) -> None:
+    results = _register_all(empty_store, [_details(7)] * 20)
+    assert sum(created for _, created in results) == 1
+    assert len({registration.reference for registration, _ in results}) == 1
+    assert _count(empty_store, Person) == 1
+    assert _count(empty_store, JobSeekingRegistration) == 1

@@ -1,0 +1,591 @@
+"""Validators of user answers: table-driven cases plus property-based tests (hypothesis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import validation as v
+from bot.validation import ValidationError
+
+TODAY = dt.date(2026, 11, 28)  # a Saturday
+VALID_ID = "11010519491231002X"  # the GB 11643 standard's own example
+VALID_CODE = "91350100M000100Y43"  # a published GB 32100 example
+
+
+def _raises(fn, *args, **kwargs) -> str:
+    with pytest.raises(ValidationError) as info:
+        fn(*args, **kwargs)
+    message = info.value.message
+    assert message and message == str(info.value)
+    return message
+
+
+# --- input bounds shared by every validator -----------------------------------------------------------------
+
+BAD_INPUTS = [
+    ("", "没有收到"),
+    ("   \t ", "没有收到"),
+    ("5" * 2000, "太长"),
+    ("😀😀", "表情"),
+    ("371302👍", "表情"),
+]
+VALIDATORS = [
+    pytest.param(lambda t: v.validate_id_number(t, TODAY), id="id_number"),
+    pytest.param(v.validate_mobile, id="mobile"),
+    pytest.param(v.validate_phone_last4, id="last4"),
+    pytest.param(v.validate_credit_code, id="credit_code"),
+    pytest.param(v.validate_linyi_county, id="county"),
+    pytest.param(v.validate_person_category, id="category"),
+    pytest.param(v.validate_name, id="name"),
+    pytest.param(v.validate_party_size, id="party_size"),
+    pytest.param(v.validate_contract_months, id="contract_months"),
+    pytest.param(v.validate_amount_yuan, id="amount"),
+    pytest.param(lambda t: v.parse_departure_date(t, TODAY), id="departure_date"),
+    pytest.param(lambda t: v.validate_free_text(t, what="求职意向", example="电工"), id="free_text"),
+    pytest.param(v.parse_origin, id="origin"),
+]
+
+
+@pytest.mark.parametrize("validator", VALIDATORS)
+@pytest.mark.parametrize(("text", "fragment"), BAD_INPUTS)
+def test_bad_inputs_are_refused_with_a_reask(validator, text: str, fragment: str) -> None:
+    assert fragment in _raises(validator, text)
+
+
+@pytest.mark.parametrize("validator", VALIDATORS)
+def test_sql_fragment_is_refused(validator) -> None:
+    message = _raises(validator, "1'; DROP TABLE persons;--")
+    assert "DROP" not in message  # the re-ask does not echo the injection
+
+
+@pytest.mark.parametrize("validator", VALIDATORS)
+def test_none_is_refused(validator) -> None:
+    assert "没有收到" in _raises(validator, None)
+
+
+# --- ID numbers ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (VALID_ID, VALID_ID),
+        ("11010519491231002x", VALID_ID),
+        (" 110105 19491231 002X ", VALID_ID),
+        ("110105-19491231-002X", VALID_ID),
+        ("１１０１０５１９４９１２３１００２Ｘ", VALID_ID),  # full-width
+        ("371302198503120427", "371302198503120427"),
+    ],
+)
+def test_valid_id_numbers(text: str, expected: str) -> None:
+    assert v.validate_id_number(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("13800138000", "手机号码"),
+        ("+86 138 0013 8000", "手机号码"),
+        ("110105491231002", "15 位的旧身份证"),
+        ("11010519491231002", "应为 18 位，您输入的是 17 位"),
+        ("1101051949123100234", "19 位"),
+        ("11010519491231002Y", "只能由数字组成"),
+        ("1101051949123X0021", "只有最后一位可以是 X"),
+        ("110105194912310021", "校验位不正确"),
+        ("990105194912310021", "地区代码"),
+        ("110105194913310021", "出生日期"),
+        ("110105202701010021", "晚于今天"),
+        ("110105201505050021", "不满 16 周岁"),
+        ("110105190001010021", "超过 100 周岁"),
+    ],
+)
+def test_invalid_id_numbers(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.validate_id_number, text, TODAY)
+
+
+def _with_check(first17: str) -> str:
+    return first17 + v.id_check_digit(first17)
+
+
+AREA_CODES = sorted(v.LINYI_AREA_CODES) + sorted(v.PAIRED_AREA_CODES)
+
+
+@st.composite
+def valid_ids(draw: st.DrawFn) -> str:
+    area = draw(st.sampled_from(AREA_CODES))
+    birth = draw(st.dates(min_value=dt.date(1927, 1, 1), max_value=dt.date(2010, 11, 28)))
+    sequence = draw(st.integers(min_value=0, max_value=999))
+    return _with_check(f"{area}{birth:%Y%m%d}{sequence:03d}")
+
+
+@given(valid_ids())
+def test_property_generated_ids_validate(id_number: str) -> None:
+    assert v.validate_id_number(id_number, TODAY) == id_number
+    assert v.validate_id_number(id_number.lower(), TODAY) == id_number
+
+
+@given(valid_ids(), st.integers(min_value=0, max_value=17), st.integers(min_value=1, max_value=9))
+def test_property_one_changed_digit_is_rejected(id_number: str, position: int, delta: int) -> None:
+    chars = list(id_number)
+    if chars[position] == "X":
+        chars[position] = str(delta)
+    else:
+        chars[position] = str((int(chars[position]) + delta) % 10)
+    mutated = "".join(chars)
+    # Every single-character change is caught: by the check digit, or earlier by the date/area checks.
+    with pytest.raises(ValidationError):
+        v.validate_id_number(mutated, TODAY)
+
+
+@given(valid_ids())
+def test_property_age_is_between_16_and_100(id_number: str) -> None:
+    age = v.age_on(v.id_birth_date(id_number), TODAY)
+    assert v.MIN_AGE <= age <= v.MAX_AGE
+
+
+# --- phones -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("138-1234-5678", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("+8613812345678", "13812345678"),
+        ("008613812345678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),
+        ("17000000001", "17000000001"),
+        ("19912345678", "19912345678"),
+    ],
+)
+def test_valid_mobiles(text: str, expected: str) -> None:
+    assert v.validate_mobile(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("1381234567", "应为 11 位，您输入的是 10 位"),
+        ("12812345678", "13–19 开头"),
+        ("0539-1234567", "座机"),
+        ("0539-12345678", "座机"),
+        ("138abc45678", "只能包含数字"),
+        (VALID_ID, "身份证号码"),
+    ],
+)
+def test_invalid_mobiles(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.validate_mobile, text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("5678", "5678"), (" 5678 ", "5678"), ("５６７８", "5678")])
+def test_last4(text: str, expected: str) -> None:
+    assert v.validate_phone_last4(text) == expected
+
+
+@pytest.mark.parametrize("text", ["567", "56789", "abcd"])
+def test_last4_invalid(text: str) -> None:
+    assert "后四位" in _raises(v.validate_phone_last4, text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("5678", "5678"), ("138 1234 5678", "13812345678")])
+def test_phone_or_last4(text: str, expected: str) -> None:
+    assert v.validate_phone_or_last4(text) == expected
+
+
+# --- credit codes -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (VALID_CODE, VALID_CODE),
+        ("91350100m000100y43", VALID_CODE),
+        ("9135 0100 M000 100Y 43", VALID_CODE),
+        ("93371321MA3CDEM02K", "93371321MA3CDEM02K"),
+    ],
+)
+def test_valid_credit_codes(text: str, expected: str) -> None:
+    assert v.validate_credit_code(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("91350100M000100Y4", "应为 18 位"),
+        ("91350100M000100Y44", "校验位不正确"),
+        ("91350100M000I00Y43", "「I」"),
+        ("91350100M000O00Y43", "「O」"),
+        ("9135A100M000100Y43", "行政区划代码"),
+        ("13800138000", "手机号码"),
+    ],
+)
+def test_invalid_credit_codes(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.validate_credit_code, text)
+
+
+CODE_ALPHABET = st.sampled_from(v.CREDIT_CODE_ALPHABET)
+
+
+@st.composite
+def valid_codes(draw: st.DrawFn) -> str:
+    head = draw(st.sampled_from(["11", "51", "52", "91", "92", "93", "Y1"]))
+    area = draw(st.sampled_from(AREA_CODES))
+    org = "".join(draw(st.lists(CODE_ALPHABET, min_size=9, max_size=9)))
+    first17 = head + area + org
+    return first17 + v.credit_code_check_char(first17)
+
+
+@given(valid_codes())
+def test_property_generated_credit_codes_validate(code: str) -> None:
+    assert v.validate_credit_code(code) == code
+
+
+@given(valid_codes(), st.integers(min_value=0, max_value=17), st.integers(min_value=1, max_value=30))
+def test_property_one_changed_character_is_rejected(code: str, position: int, shift: int) -> None:
+    alphabet = v.CREDIT_CODE_ALPHABET
+    mutated = code[:position] + alphabet[(alphabet.index(code[position]) + shift) % 31] + code[position + 1 :]
+    with pytest.raises(ValidationError):
+        v.validate_credit_code(mutated)
+
+
+# --- places -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("兰山", "兰山区"),
+        ("兰山区", "兰山区"),
+        ("罗庄", "罗庄区"),
+        ("河东区", "河东区"),
+        ("沂南", "沂南县"),
+        ("沂南县", "沂南县"),
+        ("郯城", "郯城县"),
+        ("沂水", "沂水县"),
+        ("兰陵", "兰陵县"),
+        ("苍山县", "兰陵县"),
+        ("费县", "费县"),
+        ("平邑", "平邑县"),
+        ("莒南", "莒南县"),
+        ("蒙阴", "蒙阴县"),
+        ("临沭", "临沭县"),
+        ("临沂高新区", "临沂高新区"),
+        ("高新区", "临沂高新区"),
+        ("经开区", "临沂经开区"),
+        ("临沂经济技术开发区", "临沂经开区"),
+        ("临港区", "临沂临港区"),
+        ("临沂市兰山区", "兰山区"),
+        ("山东省临沂市沂水县", "沂水县"),
+        ("我在沂南", "沂南县"),
+        ("沂南的", "沂南县"),
+    ],
+)
+def test_linyi_counties(text: str, expected: str) -> None:
+    assert v.validate_linyi_county(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("济南", "「济南」不是临沂市的县区"),
+        ("城口县", "「城口县」不是临沂市的县区"),
+        ("日照市莒县", "不是临沂市的县区"),
+        ("临沂", "具体的县区"),
+        ("abc", "没有听懂"),
+    ],
+)
+def test_non_linyi_places(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.validate_linyi_county, text)
+
+
+def test_every_county_is_its_own_canonical_form() -> None:
+    assert all(v.validate_linyi_county(name) == name for name in v.LINYI_COUNTIES)
+    assert len(v.LINYI_COUNTIES) == 15
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("重庆城口", ("重庆市", "城口县")),
+        ("城口县", ("重庆市", "城口县")),
+        ("青海省海晏县", ("青海省", "海晏县")),
+        ("海晏", ("青海省", "海晏县")),
+        ("四川", ("四川省", None)),
+        ("我来自甘肃", ("甘肃省", None)),
+        ("河南周口", ("河南省", None)),
+        ("广西", ("广西壮族自治区", None)),
+    ],
+)
+def test_origin(text: str, expected: tuple) -> None:
+    assert v.parse_origin(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"), [("江苏", "不属于中西部"), ("山东", "不属于中西部"), ("火星", "没有听懂")]
+)
+def test_origin_refused(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.parse_origin, text)
+
+
+# --- categories ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("脱贫户", "poverty_alleviated"),
+        ("建档立卡户", "poverty_alleviated"),
+        ("建档立卡贫困户", "poverty_alleviated"),
+        ("贫困户", "poverty_alleviated"),
+        ("我是脱贫享受政策人口", "poverty_alleviated"),
+        ("边缘户", "edge_of_poverty"),
+        ("边缘易致贫户", "edge_of_poverty"),
+        ("搬迁户", "relocated"),
+        ("易地扶贫搬迁群众", "relocated"),
+        ("中西部脱贫人口", "central_western_migrant"),
+        ("都不是", "other"),
+        ("不是贫困户", "other"),
+        ("普通农户", "other"),
+        ("relocated", "relocated"),
+    ],
+)
+def test_categories(text: str, expected: str) -> None:
+    assert v.validate_person_category(text) == expected
+
+
+def test_unknown_category_lists_the_choices() -> None:
+    message = _raises(v.validate_person_category, "学生")
+    assert "脱贫户" in message and "边缘户" in message
+
+
+# --- numbers ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("十二", 12),
+        ("十", 10),
+        ("二十", 20),
+        ("一百零一", 101),
+        ("一百二", 120),
+        ("两千五", 2500),
+        ("两千零五", 2005),
+        ("三万二", 32000),
+        ("一万二千五", 12500),
+        ("五百", 500),
+        ("两", 2),
+        ("零", 0),
+        ("伍佰", 500),
+        ("5千", 5000),
+        ("1.5万", 15000),
+        ("2,500", 2500),
+        ("１２", 12),
+        ("600", 600),
+    ],
+)
+def test_parse_chinese_number(text: str, expected: int) -> None:
+    assert v.parse_chinese_number(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "十十", "三五", "一万万", "abc", "1.2345千"])
+def test_parse_chinese_number_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        v.parse_chinese_number(text)
+
+
+@given(st.integers(min_value=0, max_value=99_999))
+def test_property_chinese_numerals_round_trip(number: int) -> None:
+    assert v.parse_chinese_number(v.format_chinese_number(number)) == number
+
+
+@given(st.integers(min_value=0, max_value=99_999))
+def test_property_digits_with_units_in_answers(number: int) -> None:
+    assert v.parse_quantity(f"{number}元", what="金额", example="500 元") == number
+    assert v.parse_quantity(f"{v.format_chinese_number(number)}元", what="金额", example="500 元") == number
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("三个人", 3),
+        ("我们一共三个人", 3),
+        ("就我一个", 1),
+        ("自己", 1),
+        ("5人", 5),
+        ("两个", 2),
+        ("１２人", 12),
+    ],
+)
+def test_party_size(text: str, expected: int) -> None:
+    assert v.validate_party_size(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"), [("零个人", "不能少于 1"), ("一百个人", "不能超过 60"), ("很多", "没有听懂")]
+)
+def test_party_size_invalid(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.validate_party_size, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("六个月", 6), ("6个月", 6), ("十二个月", 12), ("一年", 12), ("两年", 24), ("半年", 6), ("一年半", 18)],
+)
+def test_contract_months(text: str, expected: int) -> None:
+    assert v.validate_contract_months(text) == expected
+
+
+def test_contract_months_two_numbers_is_ambiguous() -> None:
+    assert "只回答一个数字" in _raises(v.validate_contract_months, "3个月或者6个月")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("五百元", 500), ("两千五", 2500), ("500块", 500), ("1.5万元", 15000), ("2,500元", 2500), ("六百", 600)],
+)
+def test_amounts(text: str, expected: int) -> None:
+    assert v.validate_amount_yuan(text) == expected
+
+
+# --- names and free text ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("张三", "张三"),
+        (" 欧阳娜娜 ", "欧阳娜娜"),
+        ("我叫王芳", "王芳"),
+        ("阿依古丽·买买提", "阿依古丽·买买提"),
+        ("阿依古丽•买买提", "阿依古丽·买买提"),
+        ("测试赵秀兰", "测试赵秀兰"),
+    ],
+)
+def test_valid_names(text: str, expected: str) -> None:
+    assert v.validate_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("张3", "不能有数字"),
+        ("Robert'); DROP TABLE persons;--", "只能包含汉字"),
+        ("张", "2 到 20"),
+        ("张" * 21, "2 到 20"),
+        ("·张三", "只能包含汉字"),
+        ("Zhang San", "只能包含汉字"),
+    ],
+)
+def test_invalid_names(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.validate_name, text)
+
+
+def test_free_text() -> None:
+    assert v.validate_free_text("  电子厂  普工 ", what="求职意向", example="电工") == "电子厂 普工"
+    assert "不超过 10 个字" in _raises(
+        v.validate_free_text, "很长" * 10, what="求职意向", example="电工", max_length=10
+    )
+
+
+# --- departure dates ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Spring Festival 2027 is 6 February, so 正月初八 is 13 February.
+        ("正月初八", dt.date(2027, 2, 13)),
+        ("大年初八", dt.date(2027, 2, 13)),
+        ("初八", dt.date(2027, 2, 13)),
+        ("正月初一", dt.date(2027, 2, 6)),
+        ("正月十五", dt.date(2027, 2, 20)),
+        ("元宵节", dt.date(2027, 2, 20)),
+        ("正月二十", dt.date(2027, 2, 25)),
+        ("正月初八出发", dt.date(2027, 2, 13)),
+        ("今天", dt.date(2026, 11, 28)),
+        ("明天", dt.date(2026, 11, 29)),
+        ("后天", dt.date(2026, 11, 30)),
+        ("大后天", dt.date(2026, 12, 1)),
+        ("下周一", dt.date(2026, 11, 30)),
+        ("下下周三", dt.date(2026, 12, 9)),
+        ("下周日", dt.date(2026, 12, 6)),
+        ("星期天", dt.date(2026, 11, 29)),
+        ("周五", dt.date(2026, 12, 4)),
+        ("这周六", dt.date(2026, 11, 28)),
+        ("3月5日", dt.date(2027, 3, 5)),
+        ("3月5号", dt.date(2027, 3, 5)),
+        ("三月五号", dt.date(2027, 3, 5)),
+        ("3.5", dt.date(2027, 3, 5)),
+        ("3/5", dt.date(2027, 3, 5)),
+        ("12月1日", dt.date(2026, 12, 1)),
+        ("11月28日", dt.date(2026, 11, 28)),
+        ("2027-03-05", dt.date(2027, 3, 5)),
+        ("2027年3月5日", dt.date(2027, 3, 5)),
+        ("2027.3.5", dt.date(2027, 3, 5)),
+        ("打算明天走", dt.date(2026, 11, 29)),
+    ],
+)
+def test_departure_dates(text: str, expected: dt.date) -> None:
+    assert v.parse_departure_date(text, TODAY) == expected
+
+
+def test_lunar_date_before_today_moves_to_next_year() -> None:
+    # On 1 March 2026 the 2026 正月初八 (24 February) has passed: the next one is in 2027.
+    assert v.parse_departure_date("正月初八", dt.date(2026, 3, 1)) == dt.date(2027, 2, 13)
+    assert v.parse_departure_date("正月初八", dt.date(2026, 2, 24)) == dt.date(2026, 2, 24)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("2026-11-01", "不能早于今天"),
+        ("2030-01-01", "太远"),
+        ("2月30日", "不是有效日期"),
+        ("2027-02-30", "不是有效日期"),
+        ("正月三十五", "农历日期"),
+        ("过几天", "没有听懂出发日期"),
+    ],
+)
+def test_departure_dates_invalid(text: str, fragment: str) -> None:
+    assert fragment in _raises(v.parse_departure_date, text, TODAY)
+
+
+def test_spring_festival_table_covers_2020_to_2040() -> None:
+    assert sorted(v.SPRING_FESTIVAL) == list(range(2020, 2041))
+    assert all(dt.date(y, 1, 21) <= d <= dt.date(y, 2, 20) for y, d in v.SPRING_FESTIVAL.items())
+
+
+def test_lunar_date_outside_the_table() -> None:
+    assert "公历日期" in _raises(v.parse_departure_date, "正月初八", dt.date(2041, 3, 1))
+
+
+def _lunar_text(day: int) -> str:
+    """正月初一 … 正月初十, 正月十一 … 正月二十九."""
+    return "正月" + ("初" if day <= 10 else "") + v.format_chinese_number(day)
+
+
+@given(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2039, 12, 31)), st.integers(1, 29))
+def test_property_lunar_first_month_is_the_next_occurrence(today: dt.date, day: int) -> None:
+    result = v.parse_departure_date(_lunar_text(day), today)
+    assert result >= today
+    assert (result - v.SPRING_FESTIVAL[result.year]).days == day - 1
+    if result.year > today.year:  # this year's date had already passed
+        assert v.SPRING_FESTIVAL[today.year] + dt.timedelta(days=day - 1) < today
+
+
+@given(
+    st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2035, 12, 31)),
+    st.integers(1, 12),
+    st.integers(1, 28),
+)
+def test_property_month_day_is_the_next_occurrence(today: dt.date, month: int, day: int) -> None:
+    result = v.parse_departure_date(f"{month}月{day}日", today)
+    assert (result.month, result.day) == (month, day)
+    assert 0 <= (result - today).days < 366
