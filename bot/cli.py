@@ -82,8 +82,7 @@ def check_port_free(host: str, port: int, what: str, variable: str) -> None:
             sock.bind((host, port))
         except OSError:
             raise CliError(
-                f"错误：{what}端口 {host}:{port} 已被占用。"
-                f"请先停止占用它的程序，或用 {variable}=其他端口 再启动。"
+                f"错误：{what}端口 {host}:{port} 已被占用。请先停止占用它的程序，或用 {variable}=其他端口 再启动。"
             ) from None
 
 

@@ -54,9 +54,7 @@ def clause_time_note(doc: Document, clause: Clause, on: dt.date, hotline: Hotlin
         tail = f"文件其他条款执行至{end}。" if end else ""
         return f"请注意：这项政策只执行到{until}，已经结束；{tail}"
     if status is ClauseStatus.DOCUMENT_EXPIRED:
-        return (
-            f"请注意：本文件的政策执行期限已于{end}截止，以上是原政策内容；现行政策请咨询{hotline.render()}。"
-        )
+        return f"请注意：本文件的政策执行期限已于{end}截止，以上是原政策内容；现行政策请咨询{hotline.render()}。"
     if clause.valid_until is not None:
         return f"这项政策执行至{clause.valid_until_text}（{format_date(clause.valid_until)}）。"
     return ""

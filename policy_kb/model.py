@@ -6,9 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CHINESE_NUMERALS = tuple(
-    "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十".split()
-)
+CHINESE_NUMERALS = tuple("一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十".split())
 
 PERSON_CATEGORIES: Mapping[str, str] = {
     "poverty_alleviated": "脱贫享受政策人口",
@@ -60,9 +58,34 @@ class Benefit:
     is_cap: bool = False
 
 
+# Vocabulary of the facts a condition can check (``policy_kb.eligibility`` evaluates them).
+EMPLOYER_KINDS: Mapping[str, str] = {
+    "enterprise": "企业",
+    "cooperative": "农民专业合作社",
+    "assistance_workshop": "就业帮扶车间",
+    "community_factory": "社区工厂",
+    "satellite_factory": "卫星工厂",
+}
+# Yes/no facts about a person (also carried on each employment and placement of that person).
+PERSON_FLAGS: Mapping[str, str] = {
+    "received_work_for_training": "已享受过以工代训职业培训补贴",
+}
+# Yes/no facts about one job: an employment with an employer or a placement by an HR agency.
+JOB_FLAGS: Mapping[str, str] = {
+    "with_work_for_training": "开展以工代训",
+    "outside_home_county": "到户籍所在县（市、区）以外就业",
+}
+
+
 @dataclass(frozen=True)
 class Condition:
-    """A condition (or exclusion) of a clause, as text plus the facts a rule can check."""
+    """A condition (or exclusion) of a clause, as text plus the facts a rule can check.
+
+    In ``conditions`` every fact given must hold; in ``exclusions`` a true ``person_flag`` or ``job_flag``
+    disqualifies. ``requires_verification`` names what the records cannot prove and must be checked by
+    staff; ``waived_for_exempt_counties`` lifts the condition for people from the clause's
+    ``exempt_counties``; ``employer_kinds`` limits the kinds of employer the clause is for.
+    """
 
     id: str
     text: str
@@ -70,6 +93,10 @@ class Condition:
     employment_statuses: tuple[str, ...] = ()
     person_flag: str | None = None
     min_contract_months: Figure | None = None
+    job_flag: str | None = None
+    employer_kinds: tuple[str, ...] = ()
+    requires_verification: str | None = None
+    waived_for_exempt_counties: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,7 @@ class Hit(Generic[T]):
 class BM25(Generic[T]):
     """Okapi BM25 over pre-tokenised documents."""
 
-    def __init__(
-        self, items: Sequence[T], token_lists: Sequence[list[str]], k1: float = 1.5, b: float = 0.75
-    ):
+    def __init__(self, items: Sequence[T], token_lists: Sequence[list[str]], k1: float = 1.5, b: float = 0.75):
         if len(items) != len(token_lists):
             raise ValueError("items and token_lists differ in length")
         self.items = list(items)
