@@ -6,6 +6,8 @@ import datetime as dt
 from functools import lru_cache
 
 from bot import settings
+from bot.cases.records import AccessContext
+from bot.cases.store import CaseStore, make_store
 from bot.quantities import people_count
 from policy_kb.answer import PolicyResponder
 from policy_kb.loader import default_kb
@@ -26,3 +28,14 @@ def policy_responder() -> PolicyResponder:
 def today() -> dt.date:
     """Today's date, honouring ``ASSISTANT_TODAY``."""
     return settings.today()
+
+
+@lru_cache(maxsize=1)
+def case_store() -> CaseStore:
+    """The case system selected by the settings (SQL database or remote HTTP API)."""
+    return make_store(settings.load())
+
+
+def access_for(sender_id: str, channel: str | None, purpose: str) -> AccessContext:
+    """Audit context for reads made on behalf of conversation ``sender_id``."""
+    return AccessContext(conversation_id=sender_id, channel=channel or "unknown", purpose=purpose)

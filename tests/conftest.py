@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,6 +24,7 @@ from policy_kb.model import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
+TOKEN = "test-token-for-the-http-api"
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -82,3 +90,85 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first")
     return MODEL
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Servers:
+    """The running assistant: Rasa and action server URLs, and the process that runs both."""
+
+    rasa: str
+    actions: str
+    process: subprocess.Popen
+    token: str = TOKEN
+
+    def say(self, sender: str, text: str) -> str:
+        """Send ``text`` as ``sender`` through the REST channel; the bot's replies as one text."""
+        response = requests.post(
+            f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+        )
+        response.raise_for_status()
+        return "\n".join(r.get("text", "") for r in response.json())
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    rasa_port, actions_port = _free_port(), _free_port()
+    db = tmp_path_factory.mktemp("db") / "cases.db"
+    env = dict(
+        os.environ,
+        RASA_PORT=str(rasa_port),
+        ACTIONS_PORT=str(actions_port),
+        RASA_API_TOKEN=TOKEN,
+        ASSISTANT_TODAY="2026-11-28",
+        CASE_DB_URL=f"sqlite:///{db}",
+    )
+    subprocess.run([sys.executable, "-m", "bot", "db"], cwd=ROOT, env=env, check=True, capture_output=True)
+    log = (tmp_path_factory.mktemp("logs") / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    rasa = f"http://127.0.0.1:{rasa_port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"bot serve exited early; log: {Path(log.name).read_text()[-3000:]}")
+        try:
+            if requests.get(f"{rasa}/status", params={"token": TOKEN}, timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    else:
+        pytest.fail("Rasa did not come up within 300 s")
+    yield Servers(rasa=rasa, actions=f"http://127.0.0.1:{actions_port}", process=proc)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    finally:
+        log.close()
+
+
+@pytest.fixture
+def seeded_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh SQLite case database with the demo data, used by the actions through their settings."""
+    from actions import services
+    from bot.cases.admin import migrate_and_seed
+
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    migrate_and_seed(url)
+    monkeypatch.setenv("CASE_DB_URL", url)
+    monkeypatch.delenv("CASE_API_URL", raising=False)
+    services.case_store.cache_clear()
+    yield services.case_store()
+    services.case_store().close()
+    services.case_store.cache_clear()

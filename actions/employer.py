@@ -1,0 +1,182 @@
+"""Employers and HR agencies: subsidy estimates (以工代训, 劳务输出) and their own record by credit code."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
+from bot import validation
+from bot.cases.errors import CaseStoreError
+from bot.cases.records import CATEGORY_LABELS
+from bot.quantities import people_count
+from policy_kb.dates import clause_time_note
+from policy_kb.estimate import estimate
+
+# Which clause topic a subsidy question is about, by the words people use.
+SUBSIDY_KINDS: tuple[tuple[str, str], ...] = (
+    ("labor_export_subsidy", r"劳务输出|输出|人力资源|人力公司|中介|劳务公司|经纪人|求职创业补贴|外县|外地"),
+    ("work_for_training", r"以工代训|以工带训|帮扶车间|车间|合作社|社区工厂|卫星工厂|吸纳|招"),
+)
+_KIND_QUESTION = "请问是哪一种补贴：回复“以工代训”（单位吸纳脱贫人口就业），或“劳务输出”（人力资源机构有组织输出）？"
+
+
+def subsidy_kind_of(text: str) -> str | None:
+    """``work_for_training`` or ``labor_export_subsidy`` from free text, or ``None``."""
+    for kind, pattern in SUBSIDY_KINDS:
+        if re.search(pattern, text or ""):
+            return kind
+    return None
+
+
+class ValidateEstimateForm(AssistantFormValidation):
+    """Which subsidy, how many people and (for monthly subsidies) how many months."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "validate_estimate_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        """Months are asked only for a subsidy paid per month."""
+        kind = tracker.get_slot("subsidy_kind")
+        clause = services.knowledge_base().clause_for_topic(kind, services.today()) if kind else None
+        if clause and clause.benefit and clause.benefit.basis != "per_person_month":
+            return [s for s in domain_slots if s != "subsidy_months"]
+        return list(domain_slots)
+
+    async def extract_subsidy_kind(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        """Read the kind from any message of the form (including the one that started it)."""
+        if tracker.get_slot("subsidy_kind"):
+            return {}
+        kind = subsidy_kind_of(latest_text(tracker))
+        if kind:
+            return {"subsidy_kind": kind}
+        if tracker.get_slot("requested_slot") == "subsidy_kind":
+            dispatcher.utter_message(text="没有听懂。" + _KIND_QUESTION)
+        return {}
+
+    async def extract_people_count(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        """A number of people in the message; when asked for it, any number."""
+        if tracker.get_slot("people_count"):
+            return {}
+        count = people_count(latest_text(tracker))
+        if count:
+            return {"people_count": count}
+        if tracker.get_slot("requested_slot") == "people_count":
+            return {"people_count": latest_text(tracker)}
+        return {}
+
+    async def validate_people_count(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """1–10000 people."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"people_count": value}
+
+        def parse(text: str) -> int:
+            return validation.parse_quantity(text, what="人数", example="3 人", minimum=1, maximum=10_000)
+
+        return await self.validated("people_count", value, dispatcher, tracker, parse)
+
+    async def validate_subsidy_months(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """Months employed with training (capped later by the clause's maximum)."""
+
+        def parse(text: str) -> int:
+            return validation.parse_quantity(text, what="月数", example="6 个月", minimum=1, maximum=120)
+
+        return await self.validated("subsidy_months", value, dispatcher, tracker, parse)
+
+
+class ActionShowEstimate(Action):
+    """Computes the standard amount from the knowledge base and says whether the clause applies today."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_show_estimate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Say the sum, the key condition, the time note and the citation."""
+        kind, people = tracker.get_slot("subsidy_kind"), tracker.get_slot("people_count")
+        kb, today = services.knowledge_base(), services.today()
+        clause = kb.clause_for_topic(kind, today) if kind else None
+        if not clause or not clause.benefit or not people:
+            return clear_form_slots()
+        months = tracker.get_slot("subsidy_months")
+        result = estimate(clause.benefit, int(people), int(months) if months else None)
+        doc = kb.document_by_id(clause.document_id)
+        note = clause_time_note(doc, clause, today, kb.hotline)
+        lines = [f"【{clause.benefit.name}】{result.sentence}", f"条件：{clause.key_condition}"]
+        if note:
+            lines.append(note)
+        lines.append(clause.citation)
+        dispatcher.utter_message(text="\n".join(lines))
+        return clear_form_slots()
+
+
+class ValidateEmployerForm(AssistantFormValidation):
+    """Unified social credit code plus the registered contact phone."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "validate_employer_form"
+
+    async def validate_credit_code(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """GB 32100 code with a valid check character."""
+        return await self.validated("credit_code", value, dispatcher, tracker, validation.validate_credit_code)
+
+    async def validate_org_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """The contact phone on record, or its last four digits."""
+        return await self.validated("org_phone", value, dispatcher, tracker, validation.validate_phone_or_last4)
+
+
+class ActionShowEmployer(Action):
+    """Shows an employer's or HR agency's own record once code and phone match."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_show_employer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Look the organisation up and summarise its people and applications."""
+        code, phone = tracker.get_slot("credit_code"), tracker.get_slot("org_phone")
+        if not code or not phone:
+            return clear_form_slots()
+        store = services.case_store()
+        access = services.access_for(tracker.sender_id, tracker.get_latest_input_channel(), "单位查询备案信息")
+        try:
+            text = await asyncio.to_thread(_describe_organisation, store, code, phone, access)
+        except CaseStoreError as error:
+            text = error.user_message
+        dispatcher.utter_message(text=text)
+        return [*clear_form_slots(), SlotSet("org_phone", None)]
+
+
+def _category_counts(categories: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for category in categories:
+        counts[category] = counts.get(category, 0) + 1
+    return "，".join(f"{CATEGORY_LABELS.get(c, c)}{n}人" for c, n in counts.items()) or "无"
+
+
+def _describe_organisation(store, code: str, phone: str, access) -> str:
+    employer = store.verify_employer(code, phone)
+    if employer:
+        people = store.list_employments(code, access=access)
+        head = f"{employer.name}（{employer.kind_label}，{employer.county or ''}）"
+        body = f"在册吸纳人员：{len(people)}人（{_category_counts([p.category for p in people])}）"
+    else:
+        agency = store.verify_hr_agency(code, phone)
+        if agency is None:
+            return "统一社会信用代码和联系电话核对不上，无法查询。请核对后重试，或拨打热线咨询。"
+        placements = store.list_placements(code, access=access)
+        outside = sum(1 for p in placements if p.outside_home_county)
+        head = f"{agency.name}（人力资源服务机构，{agency.county or ''}）"
+        body = f"有组织输出人员：{len(placements)}人，其中到户籍所在县以外就业{outside}人"
+    items = store.get_organisation_status(code)
+    lines = [head, body]
+    lines += [f"{i}. {item.describe()}" for i, item in enumerate(items, 1)] or ["暂无补贴申请记录。"]
+    return "\n".join(lines)

@@ -1,0 +1,99 @@
+"""Identity checks shared by the status lookup, the eligibility check and the transport sign-up.
+
+A person proves who they are with their ID number and the phone on record (or its last four digits). A
+mismatch says nothing about whether the ID exists; after three failed tries in a conversation the check
+ends and the hotline is offered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.forms import AssistantFormValidation
+from bot import validation
+from bot.cases.errors import CaseStoreError
+
+MAX_FAILURES = 3
+
+
+def channel_of(tracker: Tracker) -> str | None:
+    """The input channel of the latest message."""
+    return tracker.get_latest_input_channel()
+
+
+def failures(tracker: Tracker) -> int:
+    """Failed identity checks so far in this conversation."""
+    return int(tracker.get_slot("verification_failures") or 0)
+
+
+def locked_out_message() -> str:
+    """What to say after too many failed checks."""
+    hotline = services.knowledge_base().hotline.render()
+    return (
+        f"身份核对已连续{MAX_FAILURES}次未通过，为保护个人信息，本次对话中不再受理查询。"
+        f"请拨打{hotline}，或携带身份证到县区人社部门窗口办理。"
+    )
+
+
+class IdentityFormValidation(AssistantFormValidation):
+    """Validates ``id_number`` and ``phone_check`` and verifies them against the case system."""
+
+    purpose = "查询"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        """Skip the identity questions once verified in this conversation; ask nothing when locked out."""
+        if failures(tracker) >= MAX_FAILURES:
+            return []
+        if tracker.get_slot("verified_id_number"):
+            return [s for s in domain_slots if s not in ("id_number", "phone_check")]
+        return list(domain_slots)
+
+    async def validate_id_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """18-digit resident ID."""
+        if failures(tracker) >= MAX_FAILURES:
+            dispatcher.utter_message(text=locked_out_message())
+            return {"id_number": None, "requested_slot": None}
+        return await self.validated(
+            "id_number", value, dispatcher, tracker, lambda text: validation.validate_id_number(text, services.today())
+        )
+
+    async def validate_phone_check(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """The phone on record or its last four digits; verified together with the ID number."""
+        result = await self.validated("phone_check", value, dispatcher, tracker, validation.validate_phone_or_last4)
+        phone, id_number = result.get("phone_check"), tracker.get_slot("id_number")
+        if not phone or not id_number:
+            return result
+        access = services.access_for(tracker.sender_id, channel_of(tracker), self.purpose)
+        try:
+            person = await asyncio.to_thread(services.case_store().verify_person, id_number, phone, access=access)
+        except CaseStoreError as error:
+            dispatcher.utter_message(text=error.user_message)
+            return {"id_number": None, "phone_check": None, "requested_slot": None}
+        if person is not None:
+            return {"phone_check": phone, "verified_id_number": person.id_number}
+        count = failures(tracker) + 1
+        if count >= MAX_FAILURES:
+            dispatcher.utter_message(text=locked_out_message())
+            return {"id_number": None, "phone_check": None, "verification_failures": count, "requested_slot": None}
+        dispatcher.utter_message(
+            text=f"身份证号和手机号核对不上（还可以再试{MAX_FAILURES - count}次）。请重新输入身份证号。"
+        )
+        return {"id_number": None, "phone_check": None, "verification_failures": count}
+
+
+def verified_person_id(tracker: Tracker) -> str | None:
+    """The ID number verified in this conversation, if any."""
+    return tracker.get_slot("verified_id_number")
+
+
+async def ensure_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
+    """The verified ID, or None after telling the user why nothing is shown."""
+    verified = verified_person_id(tracker)
+    if not verified and failures(tracker) >= MAX_FAILURES:
+        dispatcher.utter_message(text=locked_out_message())
+    return verified

@@ -1,0 +1,203 @@
+"""Job-seeking registration (求职登记): the form's validation, its summary and the submission."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
+from bot import validation
+from bot.cases.errors import CaseStoreError, IdentityMismatch
+from bot.cases.records import CATEGORY_LABELS, PersonDetails
+from bot.form_values import parse_correction, parse_work_location, parse_yes_no, registration_summary
+from bot.privacy import mask_id_number
+
+TRANSPORT_QUESTION = "外出务工需要坐“点对点”专车吗？"
+TRAINING_QUESTION = "想参加免费的职业技能培训吗？"
+
+
+def slot_parsers(today) -> dict[str, Any]:
+    """How each registration answer is read (shared by the questions and by corrections)."""
+    return {
+        "id_number": lambda text: validation.validate_id_number(text, today),
+        "phone": validation.validate_mobile,
+        "person_name": validation.validate_name,
+        "county": validation.validate_linyi_county,
+        "person_category": validation.validate_person_category,
+        "work_wanted": lambda text: validation.validate_free_text(text, what="想找的工作", example="电工、进厂、保洁"),
+        "work_location": parse_work_location,
+        "needs_transport": lambda text: parse_yes_no(text, TRANSPORT_QUESTION),
+        "wants_training": lambda text: parse_yes_no(text, TRAINING_QUESTION),
+    }
+
+
+class ValidateJobSeekingForm(AssistantFormValidation):
+    """Validates each answer of the registration; fills in what the case system already knows."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "validate_job_seeking_form"
+
+    async def _validate(self, slot: str, value: Any, dispatcher, tracker) -> dict[str, Any]:
+        return await self.validated(slot, value, dispatcher, tracker, slot_parsers(services.today())[slot])
+
+    async def validate_id_number(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """18-digit resident ID with a valid check digit."""
+        return await self._validate("id_number", value, dispatcher, tracker)
+
+    async def validate_phone(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """Mobile number; with the ID it may find the person's record and skip known questions."""
+        result = await self._validate("phone", value, dispatcher, tracker)
+        phone, id_number = result.get("phone"), tracker.get_slot("id_number")
+        if not (phone and id_number):
+            return result
+        access = services.access_for(tracker.sender_id, _channel(tracker), "求职登记核对身份")
+        try:
+            person = await asyncio.to_thread(services.case_store().verify_person, id_number, phone, access=access)
+        except CaseStoreError:
+            return result  # the record cannot be read now: ask the remaining questions
+        if person is None:
+            return result
+        dispatcher.utter_message(
+            text=f"已找到您的档案（{person.name[:1]}**，{person.county or person.origin_county or ''}，"
+            f"{person.category_label}），这些信息不用再填。"
+        )
+        return {
+            **result,
+            "person_name": person.name,
+            "county": person.county or person.origin_county,
+            "person_category": person.category,
+            "verified_id_number": person.id_number,
+        }
+
+    async def validate_person_name(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """Name as on the ID card."""
+        return await self._validate("person_name", value, dispatcher, tracker)
+
+    async def validate_county(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """A Linyi county or district, short forms accepted."""
+        if tracker.get_slot("verified_id_number") and value == tracker.get_slot("county"):
+            return {"county": value}  # taken from the case system (may be a county of origin)
+        return await self._validate("county", value, dispatcher, tracker)
+
+    async def validate_person_category(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """脱贫户 / 边缘户 / 搬迁户 … mapped to the official category."""
+        if value in CATEGORY_LABELS:
+            return {"person_category": value}
+        return await self._validate("person_category", value, dispatcher, tracker)
+
+    async def validate_work_wanted(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """A short description of the wanted work."""
+        return await self._validate("work_wanted", value, dispatcher, tracker)
+
+    async def validate_work_location(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """本地 or 外出."""
+        if value in ("local", "away"):
+            return {"work_location": value}
+        return await self._validate("work_location", value, dispatcher, tracker)
+
+    async def validate_needs_transport(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """Whether a 点对点 ride is wanted."""
+        if isinstance(value, bool):
+            return {"needs_transport": value}
+        return await self._validate("needs_transport", value, dispatcher, tracker)
+
+    async def validate_wants_training(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """Whether training is wanted."""
+        if isinstance(value, bool):
+            return {"wants_training": value}
+        return await self._validate("wants_training", value, dispatcher, tracker)
+
+    async def validate_registration_confirmed(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
+        """确认 saves; a correction changes one field and shows the summary again."""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        text = latest_text(tracker)
+        correction = parse_correction(text)
+        if correction:
+            parser = slot_parsers(services.today())[correction.slot]
+            try:
+                new_value = await asyncio.to_thread(parser, correction.value)
+            except validation.ValidationError as error:
+                dispatcher.utter_message(text=error.message)
+                return {"registration_confirmed": None}
+            dispatcher.utter_message(text="已修改。")
+            return {correction.slot: new_value, "registration_confirmed": None}
+        if intent == "affirm" or text.strip() in ("确认", "确定", "对", "是", "没问题", "无误"):
+            return {"registration_confirmed": True}
+        if await self.answer_mid_form_question(dispatcher, tracker):
+            return {"registration_confirmed": None}
+        if intent == "deny":
+            dispatcher.utter_message(text="请告诉我要改哪一项，例如“手机号改成13800000000”或“县区改成沂南”。")
+        else:
+            dispatcher.utter_message(text="没有听懂。信息无误请回复“确认”，要修改请说要改哪一项。")
+        return {"registration_confirmed": None}
+
+
+def _channel(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("metadata") or {}).get("channel") or tracker.get_latest_input_channel()
+
+
+class ActionAskRegistrationConfirmed(Action):
+    """Shows the summary and asks for confirmation."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_registration_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Say the summary."""
+        dispatcher.utter_message(text=registration_summary(tracker.current_slot_values()))
+        return []
+
+
+class ActionSubmitRegistration(Action):
+    """Saves the confirmed registration in one transaction and gives the reference number."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_submit_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Create or update the registration."""
+        slots = tracker.current_slot_values()
+        if slots.get("registration_confirmed") is not True:
+            return clear_form_slots()
+        details = PersonDetails(
+            id_number=slots["id_number"],
+            name=slots["person_name"],
+            phone=slots["phone"],
+            category=slots["person_category"],
+            county=slots["county"],
+        )
+        access = services.access_for(tracker.sender_id, _channel(tracker), "求职登记")
+        try:
+            registration, created = await asyncio.to_thread(
+                services.case_store().upsert_registration,
+                details,
+                work_wanted=slots["work_wanted"],
+                local_or_away=slots["work_location"],
+                needs_transport=bool(slots["needs_transport"]),
+                wants_training=bool(slots["wants_training"]),
+                access=access,
+            )
+        except IdentityMismatch:
+            hotline = services.knowledge_base().hotline.render()
+            dispatcher.utter_message(
+                text=f"抱歉，无法完成登记：填写的信息与系统中的记录不一致。请携带身份证到县区人社部门窗口办理，或拨打{hotline}。"
+            )
+            return clear_form_slots()
+        except CaseStoreError as error:
+            dispatcher.utter_message(text=error.user_message)
+            return clear_form_slots()
+        verb = "已登记" if created else "已更新您原有的求职登记"
+        dispatcher.utter_message(
+            text=f"{verb}，登记编号 {registration.reference}（身份证 {mask_id_number(details.id_number)}）。"
+            "以后说“查进度”并核对身份证号和手机号，就能查看办理情况。"
+        )
+        return [*clear_form_slots(), SlotSet("verified_id_number", details.id_number)]

@@ -1,0 +1,98 @@
+"""“点对点” transport sign-up (clause 十三): destination, departure date and party size, for a verified person."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.forms import clear_form_slots
+from actions.identity import IdentityFormValidation, channel_of, ensure_verified
+from bot import validation
+from bot.cases.errors import CaseStoreError
+from policy_kb.dates import format_date
+
+
+class ValidateTransportForm(IdentityFormValidation):
+    """Identity, then the trip."""
+
+    purpose = "“点对点”出行报名"
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "validate_transport_form"
+
+    async def validate_destination(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """Where the work is."""
+        return await self.validated(
+            "destination",
+            value,
+            dispatcher,
+            tracker,
+            lambda text: validation.validate_free_text(text, what="目的地", example="江苏昆山"),
+        )
+
+    async def validate_departure_date(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """正月初八 / 下周一 / 3月5日, stored as ISO date."""
+        if isinstance(value, str) and _is_iso(value):
+            return {"departure_date": value}
+
+        def parse(text: str) -> str:
+            return validation.parse_departure_date(text, services.today()).isoformat()
+
+        return await self.validated("departure_date", value, dispatcher, tracker, parse)
+
+    async def validate_party_size(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """How many travel together."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"party_size": value}
+        return await self.validated("party_size", value, dispatcher, tracker, validation.validate_party_size)
+
+
+def _is_iso(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ActionSubmitTransport(Action):
+    """Records the ride request and gives its reference."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_submit_transport"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Create the request (an identical open one is reused)."""
+        id_number = await ensure_verified(dispatcher, tracker)
+        slots = tracker.current_slot_values()
+        if not id_number or not all(slots.get(s) for s in ("destination", "departure_date", "party_size")):
+            return clear_form_slots()
+        departure = dt.date.fromisoformat(slots["departure_date"])
+        access = services.access_for(tracker.sender_id, channel_of(tracker), "“点对点”出行报名")
+        try:
+            request, created = await asyncio.to_thread(
+                services.case_store().create_transport_request,
+                id_number,
+                destination=slots["destination"],
+                departure_date=departure,
+                party_size=int(slots["party_size"]),
+                access=access,
+            )
+        except CaseStoreError as error:
+            dispatcher.utter_message(text=error.user_message)
+            return clear_form_slots()
+        lead = "已为您报名" if created else "您已经报过这一趟了"
+        dispatcher.utter_message(
+            text=f"{lead}“点对点”出行：{format_date(departure)}出发去{slots['destination']}，"
+            f"{int(slots['party_size'])}人同行，编号 {request.reference}。"
+            "是否开行专车以县区安排为准，工作人员会电话联系您。"
+        )
+        return clear_form_slots()

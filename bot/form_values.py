@@ -1,0 +1,129 @@
+"""Reading form answers that are not covered by :mod:`bot.validation`: yes/no, local/away, corrections.
+
+Pure functions, no Rasa: the actions call them and turn :class:`~bot.validation.ValidationError` into a re-ask.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.cases.records import CATEGORY_LABELS, LOCAL_OR_AWAY_LABELS
+from bot.privacy import mask_id_number, mask_phone
+from bot.validation import ValidationError
+
+_NO_RE = re.compile(r"不|没|无|否|别|算了吧|no\b", re.IGNORECASE)
+_YES_RE = re.compile(r"是|要|需要|对|好|坐|可以|愿意|想|行|嗯|参加|有|ok|yes|确认|没问题|没错", re.IGNORECASE)
+_AWAY_RE = re.compile(r"外地|外出|外省|省外|外县|出去|去外|外面|南方|江苏|浙江|上海|广东|北京|异地")
+_LOCAL_RE = re.compile(r"本地|就近|当地|家门口|家附近|县里|本县|附近|不出去|不外出|就地|本村|乡里|镇上")
+
+
+def parse_yes_no(text: str, question: str) -> bool:
+    """``要``/``需要``/``是的`` → True, ``不用``/``不需要``/``没有`` → False (negation wins).
+
+    Raises:
+        ValidationError: neither; the message repeats ``question``.
+    """
+    compact = unicodedata.normalize("NFKC", text or "").strip()
+    if not compact or len(compact) > 30:
+        raise ValidationError(f"请回答“要”或“不要”：{question}")
+    if _NO_RE.search(compact):
+        return False
+    if _YES_RE.search(compact):
+        return True
+    raise ValidationError(f"请回答“要”或“不要”：{question}")
+
+
+def parse_work_location(text: str) -> str:
+    """``local`` (就地就近) or ``away`` (外出务工).
+
+    Raises:
+        ValidationError: neither was recognised.
+    """
+    compact = unicodedata.normalize("NFKC", text or "").strip()
+    if compact and len(compact) <= 40:
+        if _LOCAL_RE.search(compact):
+            return "local"
+        if _AWAY_RE.search(compact):
+            return "away"
+    raise ValidationError("请回答想在“本地”就近工作，还是“外出”务工？")
+
+
+# Words that name a registration field in a correction such as “手机号改成138…”. Order matters: longer first.
+_FIELD_WORDS: tuple[tuple[str, str], ...] = (
+    ("身份证", "id_number"),
+    ("证件", "id_number"),
+    ("手机", "phone"),
+    ("电话", "phone"),
+    ("号码", "phone"),
+    ("姓名", "person_name"),
+    ("名字", "person_name"),
+    ("叫", "person_name"),
+    ("县区", "county"),
+    ("户籍", "county"),
+    ("所在地", "county"),
+    ("县", "county"),
+    ("区", "county"),
+    ("类别", "person_category"),
+    ("身份", "person_category"),
+    ("工种", "work_wanted"),
+    ("工作", "work_wanted"),
+    ("想干", "work_wanted"),
+    ("外出", "work_location"),
+    ("本地", "work_location"),
+    ("地点", "work_location"),
+    ("专车", "needs_transport"),
+    ("坐车", "needs_transport"),
+    ("点对点", "needs_transport"),
+    ("培训", "wants_training"),
+)
+_LEADING_CONNECTOR_RE = re.compile(r"^(?:(?:应该|应|改|换)?(?:是|为|成)|[:：，,\s])+")
+_CORRECTION_VALUE_RE = re.compile(r"(?:改成|改为|换成|应该是|应是|是|为|:|：|错了[，,]?)\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A field the user wants to change and the new value as typed."""
+
+    slot: str
+    value: str
+
+
+def parse_correction(text: str) -> Correction | None:
+    """Read ``手机号改成13800000000`` / ``县区是沂南`` / ``不坐专车`` into a field and a raw value."""
+    compact = unicodedata.normalize("NFKC", text or "").strip()
+    if not compact or len(compact) > 200:
+        return None
+    for word, slot in _FIELD_WORDS:
+        if word in compact:
+            after = compact.split(word, 1)[1]
+            match = _CORRECTION_VALUE_RE.search(after)
+            value = (match.group(1) if match else after).strip(" ，,。.")
+            value = _LEADING_CONNECTOR_RE.sub("", value)
+            if slot in ("needs_transport", "wants_training", "work_location") and not value:
+                value = compact
+            if slot in ("needs_transport", "wants_training"):
+                value = compact  # the whole sentence carries the yes/no (“不坐专车了”)
+            if value:
+                return Correction(slot, value)
+    return None
+
+
+def registration_summary(slots: dict) -> str:
+    """The summary the user confirms; ID number and phone are masked even for their owner."""
+    yes_no = {True: "需要", False: "不需要"}
+    lines = [
+        "请核对您的求职登记信息：",
+        f"姓名：{slots.get('person_name')}",
+        f"身份证号：{mask_id_number(slots.get('id_number') or '')}",
+        f"手机号：{mask_phone(slots.get('phone') or '')}",
+        f"所在县区：{slots.get('county')}",
+        f"人员类别：{CATEGORY_LABELS.get(slots.get('person_category'), slots.get('person_category'))}",
+        f"想找的工作：{slots.get('work_wanted')}",
+        f"就业意向：{LOCAL_OR_AWAY_LABELS.get(slots.get('work_location'), slots.get('work_location'))}",
+        f"“点对点”专车：{yes_no.get(slots.get('needs_transport'), '')}",
+        f"技能培训：{yes_no.get(slots.get('wants_training'), '')}",
+        "信息无误请回复“确认”；要修改请直接说，例如“手机号改成13800000000”；不办了请说“算了”。",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""Registration, estimate and correction actions with tracker fixtures and a real SQLite case database."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.employer import ActionShowEstimate, ValidateEstimateForm, subsidy_kind_of
+from actions.registration import ActionSubmitRegistration, ValidateJobSeekingForm
+from bot.cases.records import AccessContext
+
+NEW_PERSON = {
+    "id_number": "37132819900101901X",
+    "phone": "13912345678",
+    "person_name": "张测试",
+    "county": "沂南县",
+    "person_category": "poverty_alleviated",
+    "work_wanted": "电工",
+    "work_location": "away",
+    "needs_transport": True,
+    "wants_training": False,
+    "registration_confirmed": True,
+}
+ACCESS = AccessContext(conversation_id="t", channel="test", purpose="test")
+
+
+async def test_confirmed_registration_is_saved_once_and_updated_after(seeded_store, tracker_for, dispatcher, domain):
+    await ActionSubmitRegistration().run(dispatcher, tracker_for("确认", "affirm", slots=NEW_PERSON), domain)
+    assert "已登记" in dispatcher.messages[0]["text"]
+    await ActionSubmitRegistration().run(
+        dispatcher, tracker_for("确认", "affirm", slots={**NEW_PERSON, "work_wanted": "保洁"}), domain
+    )
+    assert "已更新您原有的求职登记" in dispatcher.messages[1]["text"]
+    items = seeded_store.get_status(NEW_PERSON["id_number"], access=ACCESS)
+    assert [item.kind for item in items] == ["registration"]
+
+
+async def test_someone_elses_id_is_refused_without_saving(seeded_store, tracker_for, dispatcher, domain):
+    impostor = {**NEW_PERSON, "id_number": "371302198503120427", "person_name": "冒名者", "phone": "13900000000"}
+    await ActionSubmitRegistration().run(dispatcher, tracker_for("确认", "affirm", slots=impostor), domain)
+    assert "无法完成登记" in dispatcher.messages[0]["text"]
+    assert [i.kind for i in seeded_store.get_status("371302198503120427", access=ACCESS)] == []
+
+
+async def test_unconfirmed_registration_saves_nothing(seeded_store, tracker_for, dispatcher, domain):
+    slots = {**NEW_PERSON, "registration_confirmed": None}
+    await ActionSubmitRegistration().run(dispatcher, tracker_for("算了", "stop", slots=slots), domain)
+    assert seeded_store.find_person(NEW_PERSON["id_number"], access=ACCESS) is None
+
+
+async def test_correction_at_confirmation_changes_one_field(tracker_for, dispatcher, domain):
+    tracker = tracker_for("县区改成费县", "inform", slots={**NEW_PERSON, "registration_confirmed": None})
+    result = await ValidateJobSeekingForm().validate_registration_confirmed("县区改成费县", dispatcher, tracker, domain)
+    assert result == {"county": "费县", "registration_confirmed": None}
+
+
+async def test_bad_correction_reasks_and_changes_nothing(tracker_for, dispatcher, domain):
+    tracker = tracker_for("手机号改成123", "inform", slots={**NEW_PERSON, "registration_confirmed": None})
+    result = await ValidateJobSeekingForm().validate_registration_confirmed(
+        "手机号改成123", dispatcher, tracker, domain
+    )
+    assert result == {"registration_confirmed": None}
+    assert "手机" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("帮扶车间招了3个人", "work_for_training"), ("我们人力公司输出了10个人", "labor_export_subsidy"), ("你好", None)],
+)
+def test_subsidy_kind(text: str, kind: str | None) -> None:
+    assert subsidy_kind_of(text) == kind
+
+
+async def test_estimate_form_needs_no_months_for_one_off_subsidies(tracker_for, dispatcher, domain):
+    tracker = tracker_for("劳务输出", "inform", slots={"subsidy_kind": "labor_export_subsidy"})
+    slots = await ValidateEstimateForm().required_slots(
+        ["subsidy_kind", "people_count", "subsidy_months"], dispatcher, tracker, domain
+    )
+    assert slots == ["subsidy_kind", "people_count"]
+
+
+@pytest.mark.parametrize(
+    ("today", "slots", "expected", "absent"),
+    [
+        ("2021-10-01", {"subsidy_kind": "work_for_training", "people_count": 3, "subsidy_months": 4},
+         "3人 × 500元 × 4个月 = 6000元", "已经结束"),
+        ("2026-11-28", {"subsidy_kind": "work_for_training", "people_count": 3, "subsidy_months": 8},
+         "3人 × 500元 × 6个月 = 9000元（最长只补6个月）", None),
+        ("2024-06-01", {"subsidy_kind": "labor_export_subsidy", "people_count": 10},
+         "10人 × 不超过600元 = 最多6000元", "已经结束"),
+    ],
+)  # fmt: skip
+async def test_estimate_from_kb_with_date(tracker_for, dispatcher, domain, monkeypatch, today, slots, expected, absent):
+    monkeypatch.setenv("ASSISTANT_TODAY", today)
+    await ActionShowEstimate().run(dispatcher, tracker_for("算", "inform", slots=slots), domain)
+    text = dispatcher.messages[0]["text"]
+    assert expected in text and "依据：临人社字〔2021〕88号" in text
+    if absent:
+        assert absent not in text
+    else:
+        assert "2021年底" in text and "已经结束" in text

@@ -1,0 +1,69 @@
+"""Reading yes/no, local/away and corrections from what people type."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.form_values import Correction, parse_correction, parse_work_location, parse_yes_no, registration_summary
+from bot.validation import ValidationError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("要", True), ("需要的", True), ("好的，坐", True), ("ok", True), ("不用", False), ("不需要", False),
+     ("没有", False), ("不要了", False), ("不想参加", False)],
+)  # fmt: skip
+def test_yes_no(text: str, expected: bool) -> None:
+    assert parse_yes_no(text, "要坐专车吗？") is expected
+
+
+@pytest.mark.parametrize("text", ["", "张三", "3月5日", "x" * 100])
+def test_yes_no_reasks_with_the_question(text: str) -> None:
+    with pytest.raises(ValidationError, match="要坐专车吗"):
+        parse_yes_no(text, "要坐专车吗？")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("本地", "local"), ("就在家附近干", "local"), ("不出去", "local"), ("去外地", "away"), ("外出打工", "away"),
+     ("去江苏", "away")],
+)  # fmt: skip
+def test_work_location(text: str, expected: str) -> None:
+    assert parse_work_location(text) == expected
+
+
+def test_work_location_unknown_reasks() -> None:
+    with pytest.raises(ValidationError, match="本地"):
+        parse_work_location("随便")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("手机号改成13812345678", Correction("phone", "13812345678")),
+        ("电话错了，应该是13812345678", Correction("phone", "13812345678")),
+        ("名字错了，应该是王秀英", Correction("person_name", "王秀英")),
+        ("县区是沂南", Correction("county", "沂南")),
+        ("想干的工作改成电工", Correction("work_wanted", "电工")),
+        ("不坐专车了", Correction("needs_transport", "不坐专车了")),
+        ("身份证号：371302199003154510", Correction("id_number", "371302199003154510")),
+    ],
+)
+def test_corrections(text: str, expected: Correction) -> None:
+    assert parse_correction(text) == expected
+
+
+@pytest.mark.parametrize("text", ["确认", "好的", "", "x" * 300])
+def test_not_a_correction(text: str) -> None:
+    assert parse_correction(text) is None
+
+
+def test_summary_masks_id_and_phone() -> None:
+    text = registration_summary(
+        {"person_name": "张测试", "id_number": "371302199003154510", "phone": "13812345678", "county": "沂南县",
+         "person_category": "poverty_alleviated", "work_wanted": "电工", "work_location": "away",
+         "needs_transport": True, "wants_training": False}
+    )  # fmt: skip
+    assert "371302199003154510" not in text and "13812345678" not in text
+    assert "138****5678" in text and "脱贫享受政策人口" in text and "外出务工" in text
+    assert "“点对点”专车：需要" in text and "技能培训：不需要" in text
