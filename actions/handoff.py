@@ -1,17 +1,20 @@
-"""Handing the user over to a person."""
+"""Handing the user over to a person (转人工)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from bot.cases.errors import CaseStoreError
+from bot.privacy import mask_pii
 
 
 class ActionOfferHuman(Action):
-    """Offers the hotline (and the county office) when the user asks for a human."""
+    """Files a handoff request for the service staff and offers the hotline meanwhile."""
 
     def name(self) -> str:
         """Action name used in the domain."""
@@ -20,12 +23,21 @@ class ActionOfferHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Tell the user how to reach a person."""
-        hotline = services.knowledge_base().hotline
-        dispatcher.utter_message(
-            text=(
-                f"好的，为您转人工服务：请拨打{hotline.render()}，工作人员会为您解答；"
-                "也可以到户籍所在县区人力资源社会保障部门的服务窗口当面咨询。"
+        """Record the request (when the case system answers) and tell the user how to reach a person."""
+        hotline = services.knowledge_base().hotline.render()
+        reason = mask_pii((tracker.latest_message or {}).get("text") or "转人工")[:200]
+        try:
+            handoff = await asyncio.to_thread(
+                services.case_store().create_handoff,
+                conversation_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel() or "unknown",
+                reason=reason,
+                id_number=tracker.get_slot("verified_id_number"),
             )
+            filed = f"已为您登记人工服务请求（编号 {handoff.reference}），工作人员会尽快联系您。"
+        except CaseStoreError:
+            filed = ""
+        dispatcher.utter_message(
+            text=f"{filed}如需马上咨询，请拨打{hotline}；也可以到户籍所在县区人力资源社会保障部门的服务窗口当面咨询。"
         )
         return []

@@ -25,6 +25,9 @@ from policy_kb.model import KnowledgeBase
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 TOKEN = "test-token-for-the-http-api"
+WECHAT_TOKEN = "e2e_wechat_token"
+WECHAT_APPID = "wx00e2e0000000test"
+WECHAT_AES_KEY = "e2eAesKeyForTheWeChatChannel0123456789abcde"  # 43 characters
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -106,6 +109,9 @@ class Servers:
     actions: str
     process: subprocess.Popen
     token: str = TOKEN
+    wechat_token: str = WECHAT_TOKEN
+    wechat_appid: str = WECHAT_APPID
+    wechat_aes_key: str = WECHAT_AES_KEY
 
     def say(self, sender: str, text: str) -> str:
         """Send ``text`` as ``sender`` through the REST channel; the bot's replies as one text."""
@@ -127,6 +133,12 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         RASA_API_TOKEN=TOKEN,
         ASSISTANT_TODAY="2026-11-28",
         CASE_DB_URL=f"sqlite:///{db}",
+        WECHAT_TOKEN=WECHAT_TOKEN,
+        WECHAT_APPID=WECHAT_APPID,
+        WECHAT_APPSECRET="test-secret",
+        WECHAT_ENCODING_AES_KEY=WECHAT_AES_KEY,
+        WECHAT_API_BASE="http://127.0.0.1:9",
+        REDIS_URL="",
     )
     subprocess.run([sys.executable, "-m", "bot", "db"], cwd=ROOT, env=env, check=True, capture_output=True)
     log = (tmp_path_factory.mktemp("logs") / "serve.log").open("w")

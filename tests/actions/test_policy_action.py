@@ -41,6 +41,20 @@ async def test_fallback_without_a_match_states_scope(dispatcher, tracker_for, do
     assert "12333" in dispatcher.messages[0]["text"] and "不在我能准确回答的范围" in dispatcher.messages[0]["text"]
 
 
-async def test_offer_human_gives_hotline(dispatcher, tracker_for, domain) -> None:
-    await ActionOfferHuman().run(dispatcher, tracker_for("转人工", "request_human"), domain)
-    assert "12333" in dispatcher.messages[0]["text"]
+async def test_offer_human_files_a_request_and_gives_hotline(seeded_store, dispatcher, tracker_for, domain) -> None:
+    await ActionOfferHuman().run(dispatcher, tracker_for("转人工，我电话13812345678", "request_human"), domain)
+    text = dispatcher.messages[0]["text"]
+    assert "12333" in text and "ZR" in text
+
+
+async def test_offer_human_still_gives_hotline_when_case_system_is_down(dispatcher, tracker_for, domain, monkeypatch):
+    from actions import services
+
+    monkeypatch.setenv("CASE_API_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    services.case_store.cache_clear()
+    try:
+        await ActionOfferHuman().run(dispatcher, tracker_for("转人工", "request_human"), domain)
+    finally:
+        services.case_store.cache_clear()
+    text = dispatcher.messages[0]["text"]
+    assert "12333" in text and "ZR" not in text

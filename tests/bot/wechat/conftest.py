@@ -1,0 +1,179 @@
+"""Fixtures for the WeChat channel tests.
+
+The channel is served by a real Sanic app on a loopback port, driven by wechatpy as the independent peer
+(see ``wechat_peer``), with a loopback stand-in for the WeChat API and, where asked, the real Redis on
+127.0.0.1:6379.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The suite runs with --import-mode=importlib, which puts no test directory on sys.path; the test modules
+# here share the peer helpers through this one directory.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from wechat_peer import (
+    AES_KEY,
+    APPID,
+    TOKEN,
+    FakeBot,
+    FakeClock,
+    FakeWeChatApi,
+    Peer,
+    SanicServer,
+)
+
+from bot import settings as settings_mod
+from bot.channels.wechat import WeChatInput
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+# -- Redis -------------------------------------------------------------------------------------
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of the real Redis on loopback, started if needed; the test is skipped without it."""
+    if not _redis_reachable() and shutil.which("redis-server"):
+        subprocess.run(
+            [
+                *("redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1"),
+                *("--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"),
+                *("--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"),
+            ],
+            check=False,
+            capture_output=True,
+        )
+        for _ in range(50):
+            if _redis_reachable():
+                break
+            time.sleep(0.1)
+    if not _redis_reachable():
+        pytest.skip(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT} and could not be started")
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix unique to the test; its keys are removed afterwards."""
+    import redis
+
+    prefix = f"test:wechat:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+# -- assembled channel -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def bot() -> FakeBot:
+    return FakeBot()
+
+
+@pytest.fixture
+def wechat_api() -> Iterator[FakeWeChatApi]:
+    api = FakeWeChatApi()
+    yield api
+    api.close()
+
+
+def channel_env(api_url: str, **overrides: str) -> dict[str, str]:
+    env = {
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_APPID": APPID,
+        "WECHAT_APPSECRET": "s3cret",
+        "WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "WECHAT_API_BASE": api_url,
+        "REDIS_URL": "",
+    }
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def serve(clock: FakeClock, bot: FakeBot, wechat_api: FakeWeChatApi) -> Iterator[Callable[..., Peer]]:
+    """Start the channel in a Sanic server and return a :class:`Peer` for it.
+
+    Keyword arguments: ``env`` overrides for the settings, ``bot`` another fake bot, and any
+    :class:`WeChatInput` keyword (``reply_deadline``, ``key_prefix`` …). The reply deadline defaults to
+    30 s so that only the tests about slow turns take the customer-service path.
+    """
+    servers: list[SanicServer] = []
+
+    def start(env: dict[str, str] | None = None, bot_: FakeBot | None = None, **kwargs: Any) -> Peer:
+        settings = settings_mod.load(channel_env(wechat_api.url, **(env or {})))
+        kwargs.setdefault("reply_deadline", 30.0)
+        channel = WeChatInput(settings, clock=clock, **kwargs)
+        server = SanicServer(channel.blueprint(bot_ or bot)).start()
+        servers.append(server)
+        return Peer(server.url, clock, token=settings.wechat_token or TOKEN)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+class LogWatch(logging.Handler):
+    """Sets an event when a record containing ``needle`` is logged."""
+
+    def __init__(self, needle: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.needle = needle
+        self.seen = threading.Event()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.needle in record.getMessage():
+            self.count += 1
+            self.seen.set()
+
+
+@pytest.fixture
+def watch_log() -> Iterator[Callable[[str, str], LogWatch]]:
+    """Attach a :class:`LogWatch` to a logger (at DEBUG) for the test's duration."""
+    attached: list[tuple[logging.Logger, LogWatch, int]] = []
+
+    def attach(logger_name: str, needle: str) -> LogWatch:
+        logger = logging.getLogger(logger_name)
+        handler = LogWatch(needle)
+        attached.append((logger, handler, logger.level))
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+        return handler
+
+    yield attach
+    for logger, handler, level in attached:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
