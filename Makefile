@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_WARN_20 := 1
 
-.PHONY: help setup run test lint format train shell db eval wechat-menu constraints clean
+.PHONY: help setup run test lint format train shell db eval bench wechat-menu constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ test: $(STAMP_MODEL) ## Every check: pip check, lint, pytest, data validation, t
 
 eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 paragraph baseline (tests/policy_eval)
 	$(PY) -m bot.evaluation
+
+bench: $(STAMP_MODEL) ## Latency of answers and REST turns on this machine
+	$(PY) -m bot.bench
 
 wechat-menu: $(STAMP_INSTALL) ## Publish the WeChat menu (bot/channels/wechat/menu.yml) with the settings in .env
 	@set -a; [ -f .env ] && . ./.env; set +a; $(PY) -m bot.channels.wechat menu

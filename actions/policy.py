@@ -23,6 +23,10 @@ class ActionAnswerPolicy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Compose the answer and remember its clause for a later “原文”."""
+        if ((tracker.latest_message or {}).get("intent") or {}).get("name") == "nlu_fallback":
+            from actions.clarify import ActionClarify  # the module imports this one's services
+
+            return await ActionClarify().run(dispatcher, tracker, domain)
         answer = await asyncio.to_thread(
             services.policy_responder().respond_to_parse,
             tracker.latest_message or {},

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from actions.clarify import clarify
 from bot.quantities import people_count
 from bot.settings import PROJECT_ROOT
 from policy_kb.answer import PolicyResponder
@@ -124,7 +125,14 @@ async def evaluate_assistant(questions: list[Question], parse: Parser) -> Score:
         if intent in ROUTED_ELSEWHERE:
             outcomes.append(check(q, "", None))
             continue
-        answer = responder.respond_to_parse(parsed, q.today)
+        if intent == "nlu_fallback":
+            result = clarify(responder, parsed, q.today)
+            if result.answer is None:  # the assistant asks which was meant: no answer to score
+                outcomes.append(check(q, "", "clarify"))
+                continue
+            answer = result.answer
+        else:
+            answer = responder.respond_to_parse(parsed, q.today)
         cited = answer.clause.number if answer.clause else None
         if answer.kind == "out_of_scope":
             cited = "out_of_scope"

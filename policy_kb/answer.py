@@ -23,7 +23,7 @@ class Answer:
 
     text: str
     clause: Clause | None = None
-    kind: str = "clause"  # clause | original | contact | validity | responsibility | out_of_scope
+    kind: str = "clause"  # clause | original | contact | validity | responsibility | out_of_scope | clarify
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -187,16 +187,24 @@ class PolicyResponder:
     def respond_to_parse(self, parse: Mapping[str, Any], on: dt.date, last_clause_ref: str | None = None) -> Answer:
         """Answer a Rasa parse result (``text``, ``intent``, ``intent_ranking``).
 
-        When the fallback classifier fired, the classifier's own best guess is kept but treated as
-        unconfident, so the full-text search decides.
+        When the fallback classifier fired, a clear full-text match (or one that agrees with the classifier's
+        best guess) is answered; otherwise the answer is of kind ``clarify`` with the intent ranking in
+        ``extras`` so the caller can ask which was meant.
         """
         intent = parse.get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        text = parse.get("text") or ""
         if name == "nlu_fallback":
-            ranking = parse.get("intent_ranking") or []
-            best = next((r for r in ranking if r.get("name") != "nlu_fallback"), {})
-            name, confidence = best.get("name"), 0.0
-        return self.respond(parse.get("text") or "", name, confidence, on, last_clause_ref)
+            ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+            best = ranking[0].get("name") if ranking else None
+            hits = self.retriever.search(text, limit=1)
+            if hits and (
+                hits[0].score >= self.strong_retrieval
+                or (hits[0].score >= self.retrieval_threshold and self.topic_of_intent(best) == hits[0].item.topic)
+            ):
+                return self._clause_answer(hits[0].item, text, on)
+            return Answer(text="", kind="clarify", extras={"ranking": tuple(ranking)})
+        return self.respond(text, name, confidence, on, last_clause_ref)
 
     def _clause_from_ref(self, ref: str | None) -> Clause | None:
         if not ref or "#" not in ref:

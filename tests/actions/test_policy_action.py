@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import SlotSet
 
+from actions.clarify import ActionClarify
 from actions.handoff import ActionOfferHuman
 from actions.policy import ActionAnswerPolicy
 
@@ -58,3 +59,28 @@ async def test_offer_human_still_gives_hotline_when_case_system_is_down(dispatch
         services.case_store.cache_clear()
     text = dispatcher.messages[0]["text"]
     assert "12333" in text and "ZR" not in text
+
+
+async def test_close_intents_are_offered_as_buttons(dispatcher, tracker_for, domain) -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.45},
+        {"name": "ask_point_to_point", "confidence": 0.41},
+        {"name": "sign_up_transport", "confidence": 0.40},
+        {"name": "greet", "confidence": 0.1},
+        {"name": "ask_skills_training", "confidence": 0.08},
+    ]
+    tracker = tracker_for("那个车的事", "nlu_fallback", confidence=0.45, ranking=ranking)
+    await ActionClarify().run(dispatcher, tracker, domain)
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["/ask_point_to_point", "/sign_up_transport", "/ask_skills_training"]
+    assert buttons[1]["title"] == "报名“点对点”专车" and buttons[0]["title"] == "提供“点对点”务工便利出行服务"
+
+
+async def test_second_fallback_in_a_row_offers_a_person(seeded_store, dispatcher, tracker_for, domain) -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "greet", "confidence": 0.3}]
+    tracker = tracker_for("嗯嗯那个啥", "nlu_fallback", confidence=0.45, ranking=ranking)
+    earlier = {"event": "user", "text": "呃", "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.4}}}
+    tracker.events = [earlier, {"event": "user", "text": "嗯嗯那个啥", "parse_data": tracker.latest_message}]
+    await ActionClarify().run(dispatcher, tracker, domain)
+    text = "\n".join(m["text"] for m in dispatcher.messages)
+    assert "没能理解" in text and "12333" in text and "ZR" in text

@@ -59,16 +59,29 @@ def test_unconfident_intent_falls_back_to_search(responder: PolicyResponder) -> 
     assert answer.clause.number == "七"
 
 
-def test_nlu_fallback_parse_uses_search(responder: PolicyResponder) -> None:
+def test_nlu_fallback_answers_when_search_agrees_with_the_best_guess(responder: PolicyResponder) -> None:
     parse = {
         "text": "劳务输出补贴",
         "intent": {"name": "nlu_fallback", "confidence": 0.45},
         "intent_ranking": [
             {"name": "nlu_fallback", "confidence": 0.45},
-            {"name": "greet", "confidence": 0.3},
+            {"name": "ask_labor_export_subsidy", "confidence": 0.4},
+            {"name": "ask_point_to_point", "confidence": 0.38},
         ],
     }
     assert responder.respond_to_parse(parse, TODAY).clause.number == "十二"
+
+
+def test_nlu_fallback_without_agreement_asks_back(responder: PolicyResponder) -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.45},
+        {"name": "ask_point_to_point", "confidence": 0.41},
+        {"name": "ask_skills_training", "confidence": 0.39},
+    ]
+    parse = {"text": "那个出去的事咋弄", "intent": ranking[0], "intent_ranking": ranking}
+    answer = responder.respond_to_parse(parse, TODAY)
+    assert answer.kind == "clarify" and answer.text == ""
+    assert [r["name"] for r in answer.extras["ranking"]] == ["ask_point_to_point", "ask_skills_training"]
 
 
 def test_unknown_question_gets_scope_and_hotline_never_a_number(responder: PolicyResponder, kb) -> None:
