@@ -57,16 +57,18 @@ def test_registration_with_a_correction_then_lookup_by_owner_only(servers) -> No
 
 
 def test_registering_again_updates_and_says_so(servers) -> None:
-    person = new_id(902)
-    answers = [person, "13912345601", "李测试", "费县", "边缘户", "保洁", "本地", "不用", "不要", "确认"]
+    person, phone = new_id(902), "13912345601"
     servers.say("again-1", "求职登记")
-    for answer in answers:
-        first = servers.say("again-1", answer)
-    assert "已登记" in first
-    servers.say("again-2", "我要登记")
-    for answer in answers:
-        second = servers.say("again-2", answer)
-    assert "已更新您原有的求职登记" in second
+    for answer in [person, phone, "李测试", "费县", "边缘户", "保洁", "本地", "不用", "不要"]:
+        servers.say("again-1", answer)
+    assert "已登记" in servers.say("again-1", "确认")
+    servers.say("again-2", "我要做求职登记")
+    servers.say("again-2", person)
+    assert "已找到您的档案" in servers.say("again-2", phone)  # name, county and category are not asked again
+    for answer in ["家政", "本地", "不用", "要"]:
+        summary = servers.say("again-2", answer)
+    assert "家政" in summary and "费县" in summary
+    assert "已更新您原有的求职登记" in servers.say("again-2", "确认")
 
 
 def test_known_person_skips_what_the_case_system_knows(servers) -> None:
@@ -128,11 +130,17 @@ def test_eligibility_lists_verdicts_with_citations(servers) -> None:
 
 
 def test_employer_estimate_caps_months_and_says_it_ended(servers) -> None:
-    reply = servers.say("boss", "我们帮扶车间招了3个脱贫户，帮我算算以工代训补贴")
-    assert "多少个月" in reply
+    assert "哪一种补贴" in servers.say("boss", "帮我们单位算一下补贴")
+    assert "多少人" in servers.say("boss", "以工代训")
+    assert "多少个月" in servers.say("boss", "三个人")
     result = servers.say("boss", "8个月")
     assert "3人 × 500元 × 6个月 = 9000元" in result and "最长只补6个月" in result
     assert "2021年底" in result and "已经结束" in result
+
+
+def test_policy_question_with_a_head_count_gets_the_sum(servers) -> None:
+    reply = servers.say("boss-2", "我们帮扶车间招了3个脱贫户，以工代训能补多少")
+    assert "3人 × 500元 × 6个月 = 最多9000元" in reply and "已经结束" in reply
 
 
 def test_employer_looks_up_its_own_record(servers) -> None:
