@@ -60,8 +60,9 @@ test: $(STAMP_MODEL) ## Every check: pip check, lint, pytest, data validation, t
 	  --fail-on-prediction-errors --out results/core
 	@echo "make test: 全部检查通过"
 
-eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 paragraph baseline (tests/policy_eval)
+eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report on the held-out set (reports/)
 	$(PY) -m bot.evaluation
+	$(PY) -m bot.nlu.report
 
 bench: $(STAMP_MODEL) ## Latency of answers and REST turns on this machine
 	$(PY) -m bot.bench

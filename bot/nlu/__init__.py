@@ -1,0 +1,1 @@
+"""Chinese text normalisation for the NLU pipeline and the held-out NLU evaluation."""

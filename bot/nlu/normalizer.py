@@ -1,0 +1,115 @@
+"""``ChineseTextNormalizer``: the first component of the NLU pipeline.
+
+It rewrites ``message.data["text"]`` with :func:`bot.nlu.text.normalize` before the tokenizer, so every later
+component (jieba, the featurizers, DIET, the regex and lookup extractors) sees the normalised text, and it
+keeps what the user typed under ``original_text`` with the character map under ``text_span_map``.
+:class:`bot.nlu.span_restorer.OriginalTextRestorer`, at the end of the pipeline, puts the original text
+back and maps entity spans onto it.
+
+Training examples are normalised the same way; their annotated entities are moved onto the normalised text,
+and an entity whose value is just the annotated text gets the normalised text as value (so a full-width ID
+number in the data is learnt as half-width, like the regex extractor will report it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.text import normalize
+
+ORIGINAL_TEXT = "original_text"
+SPAN_MAP = "text_span_map"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class ChineseTextNormalizer(GraphComponent):
+    """Normalises the text of messages before tokenisation (see the module docstring)."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ChineseTextNormalizer:
+        """Creates the component; it has no state, so nothing is persisted or loaded."""
+        return cls()
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """No options."""
+        return {}
+
+    @staticmethod
+    def supported_languages() -> list[str] | None:
+        """The normalisation is for Chinese text."""
+        return ["zh"]
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Normalises incoming messages (inference).
+
+        Args:
+            messages: the messages to parse; their ``text`` is rewritten in place.
+
+        Returns:
+            The same messages.
+        """
+        for message in messages:
+            normalize_message(message)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalises the training examples and moves their entity annotations onto the normalised text.
+
+        Args:
+            training_data: the NLU training data; examples are rewritten in place.
+
+        Returns:
+            The same training data.
+        """
+        for example in training_data.training_examples:
+            normalize_message(example)
+        return training_data
+
+
+def normalize_message(message: Message) -> None:
+    """Normalise ``message``'s text in place, once; annotated entities follow the text.
+
+    Messages without text (stories' intent-only or action turns) and messages already normalised are left as
+    they are.
+    """
+    original = message.get(TEXT)
+    if not isinstance(original, str) or not original or message.get(SPAN_MAP) is not None:
+        return
+    normalized = normalize(original)
+    entities = []
+    for entity in message.get(ENTITIES) or []:
+        start, end = entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)
+        if start is None or end is None:
+            entities.append(entity)
+            continue
+        new_start, new_end = normalized.to_normalized(start, end)
+        moved = {**entity, ENTITY_ATTRIBUTE_START: new_start, ENTITY_ATTRIBUTE_END: new_end}
+        if entity.get(ENTITY_ATTRIBUTE_VALUE) == original[start:end]:
+            moved[ENTITY_ATTRIBUTE_VALUE] = normalized.text[new_start:new_end]
+        entities.append(moved)
+    if message.get(ENTITIES) is not None:
+        message.set(ENTITIES, entities)
+    message.set(ORIGINAL_TEXT, original)
+    message.set(SPAN_MAP, normalized.to_dict())
+    message.set(TEXT, normalized.text)

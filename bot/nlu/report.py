@@ -1,0 +1,194 @@
+"""``python -m bot.nlu.report``: intent and entity figures of the trained model on the held-out NLU set.
+
+Runs Rasa's NLU evaluation (``rasa.model_testing.test_nlu``) on ``tests/nlu/test_nlu.yml`` with the
+confusion matrix and histogram plotted into the output folder, then reads ``intent_report.json`` and
+``RegexEntityExtractor_report.json`` from it and prints the intent macro-F1, a per-intent table (worst
+first) and the F1 of the regex and lookup entities. Exits with 1 when the macro-F1 is below the bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.settings import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+HELD_OUT = PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"
+OUT = PROJECT_ROOT / "reports" / "nlu"
+ENTITY_EXTRACTOR = "RegexEntityExtractor"
+ENTITIES = ("id_number", "phone", "credit_code", "county")
+# Keys of a scikit-learn classification report that are averages, not labels.
+_AVERAGES = frozenset({"accuracy", "macro avg", "weighted avg", "micro avg"})
+
+
+class ReportError(RuntimeError):
+    """The evaluation produced no usable report."""
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    """Precision, recall and F1 of one intent or entity."""
+
+    name: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class IntentReport:
+    """What ``intent_report.json`` says."""
+
+    macro_f1: float
+    accuracy: float | None
+    labels: tuple[LabelScore, ...]
+
+    def worst_first(self) -> list[LabelScore]:
+        """Intents by F1, worst first (ties by name)."""
+        return sorted(self.labels, key=lambda s: (s.f1, s.name))
+
+
+def _label_scores(report: dict[str, Any]) -> list[LabelScore]:
+    return [
+        LabelScore(
+            name=name,
+            precision=float(values["precision"]),
+            recall=float(values["recall"]),
+            f1=float(values["f1-score"]),
+            support=int(values["support"]),
+        )
+        for name, values in report.items()
+        if name not in _AVERAGES and isinstance(values, dict)
+    ]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ReportError(f"找不到评测报告 {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_intent_report(out: Path) -> IntentReport:
+    """Read ``intent_report.json`` from the evaluation output folder.
+
+    Raises:
+        ReportError: the file is missing.
+    """
+    report = _read_json(out / "intent_report.json")
+    labels = tuple(_label_scores(report))
+    macro = report.get("macro avg")
+    # Rasa writes the scikit-learn macro average; recompute it if an older report lacks it.
+    macro_f1 = float(macro["f1-score"]) if macro else sum(s.f1 for s in labels) / max(len(labels), 1)
+    accuracy = report.get("accuracy")
+    return IntentReport(macro_f1, float(accuracy) if accuracy is not None else None, labels)
+
+
+def read_entity_scores(
+    out: Path, extractor: str = ENTITY_EXTRACTOR, entities: tuple[str, ...] = ENTITIES
+) -> dict[str, LabelScore | None]:
+    """Scores of ``entities`` in ``<extractor>_report.json``; ``None`` for an entity the report lacks.
+
+    A missing report (no entity in the held-out set, or the extractor found nothing) gives all ``None``.
+    """
+    path = out / f"{extractor}_report.json"
+    if not path.is_file():
+        return dict.fromkeys(entities)
+    scores = {s.name: s for s in _label_scores(_read_json(path))}
+    return {entity: scores.get(entity) for entity in entities}
+
+
+def format_report(
+    intents: IntentReport,
+    entities: dict[str, LabelScore | None],
+    confusion_matrix: Path | None,
+    min_macro_f1: float,
+) -> str:
+    """The text printed by the command."""
+    lines = [f"意图宏平均 F1：{intents.macro_f1:.3f}（门槛 {min_macro_f1:.2f}）"]
+    if intents.accuracy is not None:
+        lines.append(f"意图准确率：{intents.accuracy:.3f}")
+    lines += ["", "| 意图 | 精确率 | 召回率 | F1 | 样例数 |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {s.name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.support} |" for s in intents.worst_first()
+    ]
+    lines += ["", f"实体（{ENTITY_EXTRACTOR}）", "| 实体 | 精确率 | 召回率 | F1 | 样例数 |", "|---|---|---|---|---|"]
+    for name, score in entities.items():
+        if score is None:
+            lines.append(f"| {name} | - | - | - | 0 |")
+        else:
+            lines.append(f"| {name} | {score.precision:.3f} | {score.recall:.3f} | {score.f1:.3f} | {score.support} |")
+    lines.append("")
+    if confusion_matrix is not None and confusion_matrix.is_file():
+        lines.append(f"混淆矩阵：{confusion_matrix}")
+    else:
+        lines.append("混淆矩阵：未生成")
+    return "\n".join(lines)
+
+
+def run_evaluation(model: Path, data: Path, out: Path) -> None:
+    """Run Rasa's NLU evaluation of ``model`` on ``data``, writing reports and plots to ``out``.
+
+    Raises:
+        ReportError: the model or data file does not exist, or no intent report was written.
+    """
+    if not model.is_file():
+        raise ReportError(f"找不到模型 {model}，请先训练（make train）")
+    if not data.is_file():
+        raise ReportError(f"找不到测试集 {data}")
+    import asyncio
+    import os
+
+    import matplotlib
+
+    # Rasa must never phone home (the service runs on closed networks), whatever ~/.config/rasa says.
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+
+    matplotlib.use("Agg")  # no display on servers and in CI
+    from rasa.model_testing import test_nlu
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    # The per-message debug log of the processor would bury the report.
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+    out.mkdir(parents=True, exist_ok=True)
+    arguments = {"successes": False, "errors": False, "disable_plotting": False}
+    asyncio.run(test_nlu(str(model), str(data), str(out), arguments))
+    if not (out / "intent_report.json").is_file():
+        raise ReportError(f"评测没有生成 {out / 'intent_report.json'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry of ``python -m bot.nlu.report``."""
+    parser = argparse.ArgumentParser(description="NLU 留出集评测报告")
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--data", type=Path, default=HELD_OUT)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--min-macro-f1", type=float, default=0.90)
+    parser.add_argument("--skip-run", action="store_true", help="只读取 --out 中已有的报告，不重新评测")
+    args = parser.parse_args(argv)
+    try:
+        if not args.skip_run:
+            run_evaluation(args.model, args.data, args.out)
+        intents = read_intent_report(args.out)
+    except ReportError as error:
+        print(f"失败：{error}", file=sys.stderr)
+        return 2
+    entities = read_entity_scores(args.out)
+    print(format_report(intents, entities, args.out / "intent_confusion_matrix.png", args.min_macro_f1))
+    if intents.macro_f1 < args.min_macro_f1:
+        print(f"失败：意图宏平均 F1 {intents.macro_f1:.3f} 低于 {args.min_macro_f1:.2f}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The held-out NLU evaluation on the real trained model: the CI gate of `make eval`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.nlu.report import HELD_OUT, read_entity_scores, read_intent_report, run_evaluation
+
+MIN_MACRO_F1 = 0.90
+
+
+def test_intent_macro_f1_meets_the_bar(trained_model: Path, tmp_path: Path) -> None:
+    run_evaluation(trained_model, HELD_OUT, tmp_path)
+    intents = read_intent_report(tmp_path)
+    worst = [(s.name, round(s.f1, 2)) for s in intents.worst_first()[:5]]
+    assert intents.macro_f1 >= MIN_MACRO_F1, worst
+    entities = read_entity_scores(tmp_path)
+    assert all(score is not None for score in entities.values()), entities
+    assert (tmp_path / "intent_confusion_matrix.png").is_file() or any(tmp_path.glob("*confusion*.png"))
