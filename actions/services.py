@@ -8,6 +8,7 @@ from functools import lru_cache
 from bot import settings
 from bot.cases.records import AccessContext
 from bot.cases.store import CaseStore, make_store
+from bot.privacy import install_log_masking
 from bot.quantities import people_count
 from policy_kb.answer import PolicyResponder
 from policy_kb.loader import default_kb
@@ -32,7 +33,11 @@ def today() -> dt.date:
 
 @lru_cache(maxsize=1)
 def case_store() -> CaseStore:
-    """The case system selected by the settings (SQL database or remote HTTP API)."""
+    """The case system selected by the settings (SQL database or remote HTTP API).
+
+    Personal data flows from here on, so the action server's log handlers start masking ID and phone numbers.
+    """
+    install_log_masking()
     return make_store(settings.load())
 
 

@@ -30,6 +30,7 @@ from bot.channels.wechat.service import (
     WeChatService,
 )
 from bot.channels.wechat.store import KeyValueStore, MemoryStore, RedisStore
+from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class WeChatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The Sanic blueprint: ``GET /`` health, ``GET /webhook`` verification, ``POST /webhook``."""
+        install_log_masking()  # the server's handlers exist by now; no ID or phone number reaches a log in full
         service = self._service(on_new_message)
         bp = Blueprint("wechat_webhook", __name__)
 
