@@ -113,13 +113,17 @@ class Servers:
     wechat_appid: str = WECHAT_APPID
     wechat_aes_key: str = WECHAT_AES_KEY
 
-    def say(self, sender: str, text: str) -> str:
-        """Send ``text`` as ``sender`` through the REST channel; the bot's replies as one text."""
+    def replies(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Send ``text`` as ``sender`` through the REST channel; the bot's messages as sent."""
         response = requests.post(
             f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
         )
         response.raise_for_status()
-        return "\n".join(r.get("text", "") for r in response.json())
+        return response.json()
+
+    def say(self, sender: str, text: str) -> str:
+        """Send ``text`` as ``sender`` through the REST channel; the bot's replies as one text."""
+        return "\n".join(r.get("text", "") for r in self.replies(sender, text))
 
 
 @pytest.fixture(scope="session")

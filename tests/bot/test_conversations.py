@@ -148,3 +148,17 @@ def test_employer_looks_up_its_own_record(servers) -> None:
     servers.say("org", "91371324MA3CDEM038")
     reply = servers.say("org", "0101")
     assert "兰陵县测试服装就业帮扶车间" in reply
+
+
+def test_an_unsure_message_gets_choices_and_a_choice_is_answered(servers) -> None:
+    replies = servers.replies("clarify", "补贴")
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert 2 <= len(buttons) <= 3 and "请选择" in replies[0]["text"]
+    chosen = next(b for b in buttons if b["payload"] == "/ask_labor_export_subsidy")
+    assert "600元" in servers.say("clarify", chosen["payload"])
+
+
+def test_a_second_fallback_in_a_row_offers_a_person(servers) -> None:
+    servers.say("twice", "补贴")
+    reply = servers.say("twice", "怎么弄")
+    assert "没能理解" in reply and "12333" in reply and "ZR" in reply
