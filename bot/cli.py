@@ -110,10 +110,20 @@ def start_actions(cfg: settings_mod.Settings, env: dict[str, str]) -> subprocess
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _handle_stop_signals() -> None:
+    """Ctrl-C and SIGTERM stop both servers, even when SIGINT was ignored by a non-interactive parent shell."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def _stop(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            proc.terminate()  # Sanic shuts down gracefully on SIGTERM
     deadline = time.monotonic() + 15
     for proc in procs:
         try:
@@ -123,7 +133,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 def serve() -> int:
-    """Run both servers until Ctrl-C."""
+    """Run both servers until Ctrl-C (or SIGTERM)."""
+    _handle_stop_signals()
     env = dict(os.environ)
     for notice in prepare_environment(env):
         print(notice)
@@ -162,6 +173,7 @@ def serve() -> int:
 
 def shell() -> int:
     """Chat in the terminal (``rasa shell``) with the action server running."""
+    signal.signal(signal.SIGTERM, _interrupt)
     env = dict(os.environ)
     prepare_environment(env)
     cfg = settings_mod.load(env)

@@ -164,6 +164,7 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     else:
         pytest.fail("Rasa did not come up within 300 s")
     yield Servers(rasa=rasa, actions=f"http://127.0.0.1:{actions_port}", process=proc)
+    # Ctrl-C stops both servers: afterwards both ports can be bound again.
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=30)
@@ -172,6 +173,22 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         raise
     finally:
         log.close()
+    for port in (rasa_port, actions_port):
+        _wait_until_free(port)
+
+
+def _wait_until_free(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"port {port} still in use after the servers were stopped")
+        time.sleep(0.5)
 
 
 @pytest.fixture

@@ -102,3 +102,42 @@ def test_assistant_today_overrides_today() -> None:
     from bot.settings import load
 
     assert str(load({"ASSISTANT_TODAY": "2021-09-01"}).today()) == "2021-09-01"
+
+
+def test_sigterm_stops_both_servers_even_with_sigint_ignored(trained_model, tmp_path: Path) -> None:
+    """A service manager (or a non-interactive shell, which ignores SIGINT in background jobs) stops it."""
+    import signal
+    import time
+
+    import requests
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    env = dict(
+        os.environ, RASA_PORT=str(ports[0]), ACTIONS_PORT=str(ports[1]), RASA_API_TOKEN="t",
+        CASE_DB_URL=f"sqlite:///{tmp_path / 'cases.db'}",
+    )  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if requests.get(f"http://127.0.0.1:{ports[0]}/status", params={"token": "t"}, timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=40) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    for port in ports:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))  # raises if a server outlived its parent
