@@ -38,23 +38,34 @@ def clause_status(doc: Document, clause: Clause, on: dt.date) -> ClauseStatus:
     return ClauseStatus.ACTIVE
 
 
-def clause_time_note(doc: Document, clause: Clause, on: dt.date, hotline: Hotline) -> str:
-    """One sentence on whether ``clause`` applies on ``on`` (empty when nothing needs saying)."""
+def expiry_reason(doc: Document, clause: Clause, on: dt.date) -> str | None:
+    """Why ``clause`` does not apply on ``on`` (not yet issued, or ended), or ``None`` while it runs."""
     status = clause_status(doc, clause, on)
     end = format_date(doc.effective_until) if doc.effective_until else ""
     if status is ClauseStatus.NOT_YET_ISSUED:
-        return f"提示：本文件于{format_date(doc.issued)}印发，自印发之日起实施，在此之前尚未施行。"
+        return f"本文件于{format_date(doc.issued)}印发，自印发之日起实施，在此之前尚未施行"
     if status is ClauseStatus.CLAUSE_EXPIRED:
-        until = f"{clause.valid_until_text}（{format_date(clause.valid_until)}）"
+        reason = f"这项政策只执行到{clause.valid_until_text}（{format_date(clause.valid_until)}），已经结束"
         if document_expired(doc, on):
-            return (
-                f"请注意：这项政策只执行到{until}，已经结束；整个文件的政策执行期限也已于{end}截止。"
-                f"现行政策请咨询{hotline.render()}。"
-            )
-        tail = f"文件其他条款执行至{end}。" if end else ""
-        return f"请注意：这项政策只执行到{until}，已经结束；{tail}"
+            reason += f"；本文件的政策执行期限也已于{end}截止"
+        return reason
     if status is ClauseStatus.DOCUMENT_EXPIRED:
-        return f"请注意：本文件的政策执行期限已于{end}截止，以上是原政策内容；现行政策请咨询{hotline.render()}。"
-    if clause.valid_until is not None:
-        return f"这项政策执行至{clause.valid_until_text}（{format_date(clause.valid_until)}）。"
-    return ""
+        return f"本文件的政策执行期限已于{end}截止"
+    return None
+
+
+def clause_time_note(doc: Document, clause: Clause, on: dt.date, hotline: Hotline) -> str:
+    """One sentence on whether ``clause`` applies on ``on`` (empty when nothing needs saying)."""
+    reason = expiry_reason(doc, clause, on)
+    if reason is None:
+        if clause.valid_until is not None:
+            return f"这项政策执行至{clause.valid_until_text}（{format_date(clause.valid_until)}）。"
+        return ""
+    status = clause_status(doc, clause, on)
+    if status is ClauseStatus.NOT_YET_ISSUED:
+        return f"提示：{reason}。"
+    if document_expired(doc, on):
+        original = "，以上是原政策内容" if status is ClauseStatus.DOCUMENT_EXPIRED else ""
+        return f"请注意：{reason}{original}；现行政策请咨询{hotline.render()}。"
+    end = format_date(doc.effective_until) if doc.effective_until else ""
+    return f"请注意：{reason}；文件其他条款执行至{end}。" if end else f"请注意：{reason}。"

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from policy_kb.dates import ClauseStatus, clause_status, document_expired, format_date
+from policy_kb.dates import expiry_reason, format_date
 from policy_kb.estimate import estimate
 from policy_kb.model import (
     EMPLOYER_KINDS,
@@ -203,22 +203,6 @@ def _mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else "（未登记姓名）"
 
 
-def time_check(doc: Document, clause: Clause, on: dt.date) -> str | None:
-    """Why ``clause`` cannot be granted on ``on`` (not yet issued or expired), or ``None`` while it runs."""
-    status = clause_status(doc, clause, on)
-    end = format_date(doc.effective_until) if doc.effective_until else ""
-    if status is ClauseStatus.NOT_YET_ISSUED:
-        return f"本文件于{format_date(doc.issued)}印发，自印发之日起实施，在此之前尚未施行"
-    if status is ClauseStatus.CLAUSE_EXPIRED:
-        reason = f"这项政策只执行到{clause.valid_until_text}（{format_date(clause.valid_until)}），已经结束"
-        if document_expired(doc, on):
-            reason += f"；本文件的政策执行期限也已于{end}截止"
-        return reason
-    if status is ClauseStatus.DOCUMENT_EXPIRED:
-        return f"本文件的政策执行期限已于{end}截止"
-    return None
-
-
 _PLACE_RE = re.compile(r"^(.+?(?:省|自治区|市))(.+)$")
 _PLACE_SUFFIX_RE = re.compile(r"(?:省|市|自治区|自治县|县|区)$")
 
@@ -390,7 +374,7 @@ def _unit_finding(
     jobs: Sequence[EmploymentFacts] | Sequence[PlacementFacts],
     nobody: str,
 ) -> Finding:
-    expired = time_check(doc, clause, on)
+    expired = expiry_reason(doc, clause, on)
     if expired:
         return Finding(clause, Verdict.NOT_ELIGIBLE, (expired,), None, clause.citation)
     checks = _unit_checks(clause, kind)
@@ -446,7 +430,7 @@ def evaluate_person(kb: KnowledgeBase, person: PersonFacts, on: dt.date) -> list
     doc, clauses = _clauses_for(kb, "worker", on)
     findings = []
     for clause in clauses:
-        expired = time_check(doc, clause, on)
+        expired = expiry_reason(doc, clause, on)
         if expired:
             findings.append(Finding(clause, Verdict.NOT_ELIGIBLE, (expired,), None, clause.citation))
             continue
