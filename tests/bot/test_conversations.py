@@ -126,7 +126,8 @@ def test_eligibility_lists_verdicts_with_citations(servers) -> None:
     servers.say("elig", "我能享受哪些政策")
     servers.say("elig", WANG_FANG[0])
     reply = servers.say("elig", WANG_FANG[1])
-    assert "第（" in reply and ("不符合" in reply or "符合" in reply) and "12333" in reply
+    # On 2026-11-28 the whole document has ended: every clause is 不符合, with the end date as the reason.
+    assert "第（二）条" in reply and "不符合" in reply and "2025年12月31日" in reply and "12333" in reply
 
 
 def test_employer_estimate_caps_months_and_says_it_ended(servers) -> None:
