@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.nlu.report import HELD_OUT, read_entity_scores, read_intent_report, run_evaluation
 
 MIN_MACRO_F1 = 0.90
+MIN_ENTITY_F1 = 0.98
 
 
 def test_intent_macro_f1_meets_the_bar(trained_model: Path, tmp_path: Path) -> None:
@@ -16,4 +17,6 @@ def test_intent_macro_f1_meets_the_bar(trained_model: Path, tmp_path: Path) -> N
     assert intents.macro_f1 >= MIN_MACRO_F1, worst
     entities = read_entity_scores(tmp_path)
     assert all(score is not None for score in entities.values()), entities
+    weak = {name: round(score.f1, 3) for name, score in entities.items() if score.f1 < MIN_ENTITY_F1}
+    assert not weak, weak
     assert (tmp_path / "intent_confusion_matrix.png").is_file() or any(tmp_path.glob("*confusion*.png"))

@@ -15,6 +15,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.validation import validate
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.entity_synonyms import EntitySynonymMapper
 from rasa.nlu.extractors.regex_entity_extractor import RegexEntityExtractor
@@ -25,6 +26,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.char_ngrams import SentenceCharNgramFeaturizer
 from bot.nlu.normalizer import ORIGINAL_TEXT, SPAN_MAP, ChineseTextNormalizer
 from bot.nlu.span_restorer import NORMALIZED_TEXT, OriginalTextRestorer
 from bot.nlu.text import chinese_numeral_value, normalize
@@ -307,7 +309,8 @@ def test_components_load_without_a_persisted_resource(context: tuple[LocalModelS
 def test_project_config_with_the_components_builds_a_valid_graph() -> None:
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     names = [step["name"] for step in config["pipeline"]]
-    pipeline = [step for step in config["pipeline"] if not step["name"].startswith("bot.nlu.")]
+    moved = ("bot.nlu.normalizer.ChineseTextNormalizer", "bot.nlu.span_restorer.OriginalTextRestorer")
+    pipeline = [step for step in config["pipeline"] if step["name"] not in moved]
     synonym_index = next(i for i, step in enumerate(pipeline) if step["name"] == "EntitySynonymMapper")
     pipeline.insert(synonym_index + 1, {"name": "bot.nlu.span_restorer.OriginalTextRestorer"})
     pipeline.insert(0, {"name": "bot.nlu.normalizer.ChineseTextNormalizer"})
@@ -321,3 +324,19 @@ def test_project_config_with_the_components_builds_a_valid_graph() -> None:
     assert normalizer_node.fn == "process" and restorer_node.fn == "process"
     train_nodes = model_configuration.train_schema.nodes
     assert any(n.uses is ChineseTextNormalizer and n.fn == "process_training_data" for n in train_nodes.values())
+    # the character n-gram featurizer is trained, and its features reach the intent classifier
+    assert any(n.uses is SentenceCharNgramFeaturizer and n.fn == "train" for n in train_nodes.values())
+    classifier = next(n for n in predict_nodes.values() if n.uses is DIETClassifier)
+    featurizer = next(name for name, n in predict_nodes.items() if n.uses is SentenceCharNgramFeaturizer)
+    assert featurizer in _ancestors(predict_nodes, classifier)
+
+
+def _ancestors(nodes: dict[str, Any], node: Any) -> set[str]:
+    found: set[str] = set()
+    pending = list(node.needs.values())
+    while pending:
+        name = pending.pop()
+        if name in nodes and name not in found:
+            found.add(name)
+            pending.extend(nodes[name].needs.values())
+    return found
