@@ -3,7 +3,9 @@
 Runs Rasa's NLU evaluation (``rasa.model_testing.test_nlu``) on ``tests/nlu/test_nlu.yml`` with the
 confusion matrix and histogram plotted into the output folder, then reads ``intent_report.json`` and
 ``RegexEntityExtractor_report.json`` from it and prints the intent macro-F1, a per-intent table (worst
-first) and the F1 of the regex and lookup entities. Exits with 1 when the macro-F1 is below the bar.
+first) and the F1 of the regex and lookup entities. It also parses the messages of ``tests/nlu/unclear.yml``,
+which say too little to act on, and counts how many reach ``nlu_fallback`` (the clarification) instead of a
+guessed intent. Exits with 1 when the macro-F1 or that share is below its bar.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.settings import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 HELD_OUT = PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"
+UNCLEAR = PROJECT_ROOT / "tests" / "nlu" / "unclear.yml"
+UNCLEAR_REPORT = "unclear_report.json"
+FALLBACK_INTENT = "nlu_fallback"
 OUT = PROJECT_ROOT / "reports" / "nlu"
 ENTITY_EXTRACTOR = "RegexEntityExtractor"
 ENTITIES = ("id_number", "phone", "credit_code", "county")
@@ -53,6 +60,24 @@ class IntentReport:
     def worst_first(self) -> list[LabelScore]:
         """Intents by F1, worst first (ties by name)."""
         return sorted(self.labels, key=lambda s: (s.f1, s.name))
+
+
+@dataclass(frozen=True)
+class UnclearReport:
+    """How the model treated messages that say too little to act on."""
+
+    total: int
+    guessed: tuple[tuple[str, str], ...]  # (message, intent the model guessed instead of falling back)
+
+    @property
+    def clarified(self) -> int:
+        """Messages that reached ``nlu_fallback``."""
+        return self.total - len(self.guessed)
+
+    @property
+    def rate(self) -> float:
+        """Share of the messages that reached ``nlu_fallback`` (1.0 for an empty set)."""
+        return self.clarified / self.total if self.total else 1.0
 
 
 def _label_scores(report: dict[str, Any]) -> list[LabelScore]:
@@ -104,11 +129,58 @@ def read_entity_scores(
     return {entity: scores.get(entity) for entity in entities}
 
 
+def read_unclear_messages(path: Path) -> list[str]:
+    """The messages listed under ``unclear:`` in ``path``.
+
+    Raises:
+        ReportError: the file is missing or has no such list of strings.
+    """
+    if not path.is_file():
+        raise ReportError(f"找不到含糊消息集 {path}")
+    messages = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unclear")
+    if not messages or not all(isinstance(m, str) and m.strip() for m in messages):
+        raise ReportError(f"{path} 中应有非空的 unclear: 消息列表")
+    return list(messages)
+
+
+def check_unclear(model: Path, messages: list[str]) -> UnclearReport:
+    """Parse ``messages`` with the trained model and collect those given an intent other than the fallback."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    async def parse_all() -> list[tuple[str, str]]:
+        agent = Agent.load(str(model))
+        parsed = [await agent.parse_message(message) for message in messages]
+        return [(message, p["intent"]["name"]) for message, p in zip(messages, parsed, strict=True)]
+
+    guessed = tuple((m, intent) for m, intent in asyncio.run(parse_all()) if intent != FALLBACK_INTENT)
+    return UnclearReport(total=len(messages), guessed=guessed)
+
+
+def write_unclear_report(report: UnclearReport, out: Path) -> None:
+    """Write ``report`` as JSON next to Rasa's reports."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = {"total": report.total, "guessed": [{"text": m, "intent": i} for m, i in report.guessed]}
+    (out / UNCLEAR_REPORT).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def read_unclear_report(out: Path) -> UnclearReport | None:
+    """The report :func:`write_unclear_report` wrote to ``out``, or ``None`` when there is none."""
+    path = out / UNCLEAR_REPORT
+    if not path.is_file():
+        return None
+    data = _read_json(path)
+    return UnclearReport(int(data["total"]), tuple((g["text"], g["intent"]) for g in data["guessed"]))
+
+
 def format_report(
     intents: IntentReport,
     entities: dict[str, LabelScore | None],
     confusion_matrix: Path | None,
     min_macro_f1: float,
+    unclear: UnclearReport | None = None,
+    min_unclear_rate: float = 0.0,
 ) -> str:
     """The text printed by the command."""
     lines = [f"意图宏平均 F1：{intents.macro_f1:.3f}（门槛 {min_macro_f1:.2f}）"]
@@ -125,6 +197,12 @@ def format_report(
         else:
             lines.append(f"| {name} | {score.precision:.3f} | {score.recall:.3f} | {score.f1:.3f} | {score.support} |")
     lines.append("")
+    if unclear is not None:
+        lines.append(
+            f"含糊消息转入澄清：{unclear.clarified}/{unclear.total}（{unclear.rate:.0%}，门槛 {min_unclear_rate:.0%}）"
+        )
+        lines += [f"  被猜成 {intent}：{message}" for message, intent in unclear.guessed]
+        lines.append("")
     if confusion_matrix is not None and confusion_matrix.is_file():
         lines.append(f"混淆矩阵：{confusion_matrix}")
     else:
@@ -172,22 +250,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--data", type=Path, default=HELD_OUT)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--unclear", type=Path, default=UNCLEAR)
     parser.add_argument("--min-macro-f1", type=float, default=0.90)
+    parser.add_argument("--min-unclear-rate", type=float, default=0.80)
     parser.add_argument("--skip-run", action="store_true", help="只读取 --out 中已有的报告，不重新评测")
     args = parser.parse_args(argv)
     try:
         if not args.skip_run:
             run_evaluation(args.model, args.data, args.out)
+            write_unclear_report(check_unclear(args.model, read_unclear_messages(args.unclear)), args.out)
         intents = read_intent_report(args.out)
     except ReportError as error:
         print(f"失败：{error}", file=sys.stderr)
         return 2
     entities = read_entity_scores(args.out)
-    print(format_report(intents, entities, args.out / "intent_confusion_matrix.png", args.min_macro_f1))
+    unclear = read_unclear_report(args.out)
+    matrix = args.out / "intent_confusion_matrix.png"
+    print(format_report(intents, entities, matrix, args.min_macro_f1, unclear, args.min_unclear_rate))
+    failed = False
     if intents.macro_f1 < args.min_macro_f1:
         print(f"失败：意图宏平均 F1 {intents.macro_f1:.3f} 低于 {args.min_macro_f1:.2f}", file=sys.stderr)
-        return 1
-    return 0
+        failed = True
+    if unclear is not None and unclear.rate < args.min_unclear_rate:
+        print(f"失败：含糊消息转入澄清的比例 {unclear.rate:.0%} 低于 {args.min_unclear_rate:.0%}", file=sys.stderr)
+        failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

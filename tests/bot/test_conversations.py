@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.validation import id_check_digit
@@ -151,12 +153,17 @@ def test_employer_looks_up_its_own_record(servers) -> None:
     assert "兰陵县测试服装就业帮扶车间" in reply
 
 
-def test_an_unsure_message_gets_choices_and_a_choice_is_answered(servers) -> None:
+def test_an_unsure_message_gets_choices_and_a_choice_is_answered(servers, kb) -> None:
     replies = servers.replies("clarify", "补贴")
     buttons = [b for r in replies for b in r.get("buttons", [])]
     assert 2 <= len(buttons) <= 3 and "请选择" in replies[0]["text"]
-    chosen = next(b for b in buttons if b["payload"] == "/ask_labor_export_subsidy")
-    assert "600元" in servers.say("clarify", chosen["payload"])
+    # "which subsidy?": at least one choice is a policy clause, and choosing it answers that clause
+    on = dt.date(2026, 11, 28)  # ASSISTANT_TODAY of the servers
+    offered = {b["payload"].removeprefix("/ask_"): b for b in buttons}
+    topic = next(t for t in offered if kb.clause_for_topic(t, on) is not None)
+    clause = kb.clause_for_topic(topic, on)
+    assert offered[topic]["title"] == (clause.benefit.name if clause.benefit else clause.title)
+    assert clause.citation in servers.say("clarify", offered[topic]["payload"])
 
 
 def test_a_second_fallback_in_a_row_offers_a_person(servers) -> None:

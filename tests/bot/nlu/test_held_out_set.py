@@ -58,6 +58,12 @@ def test_no_held_out_utterance_is_in_the_training_data(held_out: TrainingData, t
     assert not overlap, "留出集与训练数据重复：\n" + "\n".join(overlap)
 
 
+def test_no_unclear_message_is_in_the_training_data(training: TrainingData) -> None:
+    unclear = yaml.safe_load((ROOT / "tests" / "nlu" / "unclear.yml").read_text(encoding="utf-8"))["unclear"]
+    trained = {utterance_key(e.get(TEXT)) for e in training.intent_examples}
+    assert [m for m in unclear if utterance_key(m) in trained] == []
+
+
 def test_no_utterance_appears_twice_in_the_held_out_set(held_out: TrainingData) -> None:
     counts = Counter(utterance_key(e.get(TEXT)) for e in held_out.intent_examples)
     assert [key for key, n in counts.items() if n > 1] == []

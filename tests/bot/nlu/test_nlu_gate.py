@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.nlu.report import HELD_OUT, read_entity_scores, read_intent_report, run_evaluation
+from bot.nlu.report import (
+    HELD_OUT,
+    UNCLEAR,
+    check_unclear,
+    read_entity_scores,
+    read_intent_report,
+    read_unclear_messages,
+    run_evaluation,
+)
 
 MIN_MACRO_F1 = 0.90
 MIN_ENTITY_F1 = 0.98
+MIN_UNCLEAR_RATE = 0.80
 
 
 def test_intent_macro_f1_meets_the_bar(trained_model: Path, tmp_path: Path) -> None:
@@ -20,3 +29,9 @@ def test_intent_macro_f1_meets_the_bar(trained_model: Path, tmp_path: Path) -> N
     weak = {name: round(score.f1, 3) for name, score in entities.items() if score.f1 < MIN_ENTITY_F1}
     assert not weak, weak
     assert (tmp_path / "intent_confusion_matrix.png").is_file() or any(tmp_path.glob("*confusion*.png"))
+
+
+def test_messages_that_say_too_little_reach_the_clarification(trained_model: Path) -> None:
+    report = check_unclear(trained_model, read_unclear_messages(UNCLEAR))
+    assert report.total >= 20
+    assert report.rate >= MIN_UNCLEAR_RATE, report.guessed

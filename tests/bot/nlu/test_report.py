@@ -10,11 +10,15 @@ import pytest
 from bot.nlu.report import (
     LabelScore,
     ReportError,
+    UnclearReport,
     format_report,
     main,
     read_entity_scores,
     read_intent_report,
+    read_unclear_messages,
+    read_unclear_report,
     run_evaluation,
+    write_unclear_report,
 )
 
 
@@ -92,3 +96,37 @@ def test_missing_model_or_report_is_an_error(tmp_path: Path, capsys: pytest.Capt
         run_evaluation(tmp_path / "missing.tar.gz", tmp_path / "data.yml", tmp_path / "out")
     assert main(["--skip-run", "--out", str(tmp_path / "empty")]) == 2
     assert "intent_report.json" in capsys.readouterr().err
+
+
+def test_unclear_report_round_trip_and_printed_lines(tmp_path: Path) -> None:
+    report = UnclearReport(total=4, guessed=(("那个", "deny"),))
+    write_unclear_report(report, tmp_path)
+    assert read_unclear_report(tmp_path) == report
+    assert read_unclear_report(tmp_path / "nothing") is None
+    assert report.clarified == 3 and report.rate == 0.75
+    _write_reports(tmp_path, greet=(1.0, 1.0), stop=(1.0, 1.0))
+    text = format_report(read_intent_report(tmp_path), read_entity_scores(tmp_path), None, 0.9, report, 0.8)
+    assert "含糊消息转入澄清：3/4（75%，门槛 80%）" in text
+    assert "被猜成 deny：那个" in text
+
+
+@pytest.mark.parametrize(("guessed", "code"), [(1, 0), (2, 1)])
+def test_exit_code_follows_the_unclear_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], guessed: int, code: int
+) -> None:
+    _write_reports(tmp_path, greet=(1.0, 1.0), stop=(1.0, 1.0))
+    write_unclear_report(UnclearReport(total=5, guessed=(("啥", "affirm"),) * guessed), tmp_path)
+    assert main(["--skip-run", "--out", str(tmp_path), "--min-unclear-rate", "0.8"]) == code
+    assert ("含糊消息转入澄清的比例 60% 低于 80%" in capsys.readouterr().err) == (code == 1)
+
+
+def test_unclear_messages_file_must_list_messages(tmp_path: Path) -> None:
+    path = tmp_path / "unclear.yml"
+    path.write_text("unclear:\n  - 那个\n  - 咋弄\n", encoding="utf-8")
+    assert read_unclear_messages(path) == ["那个", "咋弄"]
+    for text in ("other: [a]\n", "unclear: []\n", "unclear:\n  - ''\n"):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ReportError, match="unclear"):
+            read_unclear_messages(path)
+    with pytest.raises(ReportError, match="找不到"):
+        read_unclear_messages(tmp_path / "missing.yml")
