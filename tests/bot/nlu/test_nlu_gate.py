@@ -32,6 +32,8 @@ def test_intent_macro_f1_meets_the_bar(trained_model: Path, tmp_path: Path) -> N
 
 
 def test_messages_that_say_too_little_reach_the_clarification(trained_model: Path) -> None:
-    report = check_unclear(trained_model, read_unclear_messages(UNCLEAR))
+    report = check_unclear(trained_model, read_unclear_messages(UNCLEAR), ["我想登记找工作", "以工代训补贴多少"])
     assert report.total >= 20
     assert report.rate >= MIN_UNCLEAR_RATE, report.guessed
+    # clear requests are answered, not sent to the clarification
+    assert (report.held_out_total, report.held_out_clarified) == (2, 0)

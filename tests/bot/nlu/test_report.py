@@ -99,7 +99,7 @@ def test_missing_model_or_report_is_an_error(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_unclear_report_round_trip_and_printed_lines(tmp_path: Path) -> None:
-    report = UnclearReport(total=4, guessed=(("那个", "deny"),))
+    report = UnclearReport(total=4, guessed=(("那个", "deny"),), held_out_total=200, held_out_clarified=5)
     write_unclear_report(report, tmp_path)
     assert read_unclear_report(tmp_path) == report
     assert read_unclear_report(tmp_path / "nothing") is None
@@ -108,6 +108,7 @@ def test_unclear_report_round_trip_and_printed_lines(tmp_path: Path) -> None:
     text = format_report(read_intent_report(tmp_path), read_entity_scores(tmp_path), None, 0.9, report, 0.8)
     assert "含糊消息转入澄清：3/4（75%，门槛 80%）" in text
     assert "被猜成 deny：那个" in text
+    assert "留出集消息转入澄清（上面的 F1 按分类器第一意图计，不含此项）：5/200（2.5%）" in text
 
 
 @pytest.mark.parametrize(("guessed", "code"), [(1, 0), (2, 1)])
