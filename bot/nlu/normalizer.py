@@ -13,12 +13,7 @@ number in the data is learnt as half-width, like the regex extractor will report
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -29,6 +24,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.stateless import StatelessComponent
 from bot.nlu.text import normalize
 
 ORIGINAL_TEXT = "original_text"
@@ -36,24 +32,8 @@ SPAN_MAP = "text_span_map"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class ChineseTextNormalizer(GraphComponent):
+class ChineseTextNormalizer(StatelessComponent):
     """Normalises the text of messages before tokenisation (see the module docstring)."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ChineseTextNormalizer:
-        """Creates the component; it has no state, so nothing is persisted or loaded."""
-        return cls()
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """No options."""
-        return {}
 
     @staticmethod
     def supported_languages() -> list[str] | None:
