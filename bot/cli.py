@@ -1,4 +1,4 @@
-"""Command-line entry: ``python -m bot serve | shell | db``.
+"""Command-line entry: ``python -m bot serve | shell | db | keys``.
 
 ``serve`` starts the action server and the Rasa server as child processes, stops both on Ctrl-C, and refuses
 to start with one clear line when a port is taken or a setting is wrong.
@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot import crypto
 from bot import settings as settings_mod
 
 ROOT = settings_mod.PROJECT_ROOT
@@ -50,21 +51,40 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def _append_env_file(env_file: Path, lines: list[str]) -> None:
+    """Append ``KEY=VALUE`` lines to ``env_file``, which is created (and kept) readable by its owner only."""
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write("".join(f"{line}\n" for line in lines))
+    env_file.chmod(0o600)
+
+
+# Secrets generated into .env when not set: variable, how to make a value, what it is for (notice text).
+GENERATED_SECRETS = (
+    ("RASA_API_TOKEN", lambda: secrets.token_urlsafe(32), "Rasa HTTP API 需要带 ?token=…"),
+    ("ACTIONS_TOKEN", lambda: secrets.token_urlsafe(32), "Rasa 调用动作服务器时出示的共享密钥"),
+    ("CASE_DATA_KEY", crypto.generate_key, "案件库中身份证号、手机号、姓名的加密密钥，请备份，丢失后无法解密"),
+)
+
+
 def prepare_environment(env: dict[str, str], env_file: Path = ENV_FILE) -> list[str]:
-    """Fill ``env`` from ``.env`` and defaults; generate ``RASA_API_TOKEN`` when absent.
+    """Fill ``env`` from ``.env`` and defaults; generate the secrets of :data:`GENERATED_SECRETS` when absent.
 
     Returns notices to print. Values already in ``env`` win over ``.env``.
     """
     notices: list[str] = []
     for key, value in read_env_file(env_file).items():
         env.setdefault(key, value)
-    if not env.get("RASA_API_TOKEN"):
-        token = secrets.token_urlsafe(32)
-        with env_file.open("a", encoding="utf-8") as fh:
-            fh.write(f"RASA_API_TOKEN={token}\n")
+    generated: list[str] = []
+    for key, make, purpose in GENERATED_SECRETS:
+        if not env.get(key):
+            env[key] = make()
+            generated.append(f"{key}={env[key]}")
+            notices.append(f"已生成 {key}，保存在 {env_file}（{purpose}）")
+    if generated:
+        _append_env_file(env_file, generated)
+    elif env_file.exists() and env_file.stat().st_mode & 0o077:
         env_file.chmod(0o600)
-        env["RASA_API_TOKEN"] = token
-        notices.append(f"已生成 RASA_API_TOKEN，保存在 {env_file}（Rasa HTTP API 需要带 ?token=…）")
     for key in EXPANDED_VARS:
         env.setdefault(key, "")
     env.setdefault("WECHAT_API_BASE", settings_mod.DEFAULT_WECHAT_API_BASE)
@@ -194,19 +214,28 @@ def db() -> int:
     """Migrate the case database to the newest schema and seed demo data into an empty one."""
     from bot.cases import admin
 
-    cfg = settings_mod.load()
+    env = dict(os.environ)
+    for notice in prepare_environment(env):
+        print(notice)
+    cfg = settings_mod.load(env)
     for line in admin.migrate_and_seed(cfg.case_db_url):
         print(line)
+    return 0
+
+
+def keys() -> int:
+    """Print a new data key (``python -m bot keys``), for ``CASE_DATA_KEY`` in production."""
+    print(crypto.generate_key())
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; every expected failure becomes one line on stderr."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="就业帮扶助手")
-    parser.add_argument("command", choices=["serve", "shell", "db"])
+    parser.add_argument("command", choices=["serve", "shell", "db", "keys"])
     args = parser.parse_args(argv)
     try:
-        return {"serve": serve, "shell": shell, "db": db}[args.command]()
-    except (CliError, settings_mod.SettingsError) as exc:
+        return {"serve": serve, "shell": shell, "db": db, "keys": keys}[args.command]()
+    except (CliError, settings_mod.SettingsError, crypto.CryptoError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

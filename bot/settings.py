@@ -29,6 +29,9 @@ class Settings:
     actions_host: str = "127.0.0.1"
     actions_port: int = 5055
     rasa_api_token: str = ""
+    actions_token: str = ""
+    case_data_key: str = ""
+    case_data_keys_previous: tuple[str, ...] = ()
     case_db_url: str = DEFAULT_CASE_DB_URL
     case_api_url: str = ""
     case_api_token: str = ""
@@ -73,6 +76,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         actions_host=env.get("ACTIONS_HOST", "127.0.0.1") or "127.0.0.1",
         actions_port=_port(env, "ACTIONS_PORT", 5055),
         rasa_api_token=env.get("RASA_API_TOKEN", ""),
+        actions_token=env.get("ACTIONS_TOKEN", ""),
+        case_data_key=env.get("CASE_DATA_KEY", "").strip(),
+        case_data_keys_previous=tuple(
+            part.strip() for part in env.get("CASE_DATA_KEYS_PREVIOUS", "").split(",") if part.strip()
+        ),
         case_db_url=env.get("CASE_DB_URL", "") or DEFAULT_CASE_DB_URL,
         case_api_url=env.get("CASE_API_URL", ""),
         case_api_token=env.get("CASE_API_TOKEN", ""),
