@@ -88,6 +88,8 @@ def bench_servers(rounds: int) -> tuple[list[float], float]:
             RASA_PORT=str(rasa_port),
             ACTIONS_PORT=str(actions_port),
             RASA_API_TOKEN="bench",
+            CONSOLE_PORT=str(_free_port()),
+            CONSOLE_DEMO_PASSWORD="bench-console-pw",
             CASE_DB_URL=f"sqlite:///{Path(tmp) / 'cases.db'}",
         )
         subprocess.run([sys.executable, "-m", "bot", "db"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)

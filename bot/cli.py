@@ -1,7 +1,7 @@
-"""Command-line entry: ``python -m bot serve | shell | db | keys``.
+"""Command-line entry: ``python -m bot serve | shell | db | keys | users``.
 
-``serve`` starts the action server and the Rasa server as child processes, stops both on Ctrl-C, and refuses
-to start with one clear line when a port is taken or a setting is wrong.
+``serve`` starts the action server, the Rasa server and the staff console as child processes, stops them on
+Ctrl-C, and refuses to start with one clear line when a port is taken or a setting is wrong.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ GENERATED_SECRETS = (
     ("RASA_API_TOKEN", lambda: secrets.token_urlsafe(32), "Rasa HTTP API 需要带 ?token=…"),
     ("ACTIONS_TOKEN", lambda: secrets.token_urlsafe(32), "Rasa 调用动作服务器时出示的共享密钥"),
     ("CASE_DATA_KEY", crypto.generate_key, "案件库中身份证号、手机号、姓名的加密密钥，请备份，丢失后无法解密"),
+    ("CONSOLE_DEMO_PASSWORD", lambda: secrets.token_urlsafe(12), "坐席工作台演示账号 agent / supervisor 的密码"),
 )
 
 
@@ -163,6 +164,7 @@ def serve() -> int:
         raise CliError(f"错误：找不到模型 {MODEL}，请先运行 make train。")
     check_port_free(cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT")
     check_port_free(cfg.rasa_host, cfg.rasa_port, "Rasa ", "RASA_PORT")
+    check_port_free(cfg.console_host, cfg.console_port, "坐席工作台", "CONSOLE_PORT")
     env["ACTIONS_URL"] = f"http://{cfg.actions_host}:{cfg.actions_port}/webhook"
     procs: list[subprocess.Popen] = []
     try:
@@ -175,10 +177,14 @@ def serve() -> int:
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
         ]  # fmt: skip
         procs.append(subprocess.Popen(rasa_cmd, cwd=ROOT, env=env))
+        procs.append(subprocess.Popen([sys.executable, "-m", "bot.staff"], cwd=ROOT, env=env))
         wait_for_port(cfg.rasa_host, cfg.rasa_port, procs[1], timeout=300)
+        wait_for_port(cfg.console_host, cfg.console_port, procs[2], timeout=120)
         print(
             f"就业帮扶助手已启动：Rasa http://{cfg.rasa_host}:{cfg.rasa_port}/webhooks/rest/webhook ，"
-            f"动作服务器 http://{cfg.actions_host}:{cfg.actions_port}/health 。按 Ctrl-C 停止。",
+            f"动作服务器 http://{cfg.actions_host}:{cfg.actions_port}/health ，"
+            f"坐席工作台 http://{cfg.console_host}:{cfg.console_port}/ "
+            f"（演示账号 agent / supervisor，密码 {cfg.console_demo_password}）。按 Ctrl-C 停止。",
             flush=True,
         )
         while all(proc.poll() is None for proc in procs):
@@ -213,12 +219,15 @@ def shell() -> int:
 def db() -> int:
     """Migrate the case database to the newest schema and seed demo data into an empty one."""
     from bot.cases import admin
+    from bot.staff.demo import ensure_demo_accounts
 
     env = dict(os.environ)
     for notice in prepare_environment(env):
         print(notice)
     cfg = settings_mod.load(env)
     for line in admin.migrate_and_seed(cfg.case_db_url):
+        print(line)
+    for line in ensure_demo_accounts(cfg):
         print(line)
     return 0
 
@@ -232,9 +241,14 @@ def keys() -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; every expected failure becomes one line on stderr."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="就业帮扶助手")
-    parser.add_argument("command", choices=["serve", "shell", "db", "keys"])
+    parser.add_argument("command", choices=["serve", "shell", "db", "keys", "users"])
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
+        if args.command == "users":
+            from bot.staff.users_cli import main as users_main
+
+            return users_main(args.rest)
         return {"serve": serve, "shell": shell, "db": db, "keys": keys}[args.command]()
     except (CliError, settings_mod.SettingsError, crypto.CryptoError) as exc:
         print(str(exc), file=sys.stderr)

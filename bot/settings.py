@@ -43,6 +43,11 @@ class Settings:
     wechat_encoding_aes_key_previous: str = ""
     wechat_api_base: str = DEFAULT_WECHAT_API_BASE
     today_override: dt.date | None = None
+    console_host: str = "127.0.0.1"
+    console_port: int = 5006
+    console_demo_password: str = ""
+    console_idle_minutes: int = 30
+    console_cookie_secure: bool = False
 
     def today(self) -> dt.date:
         """Today's date, or ``ASSISTANT_TODAY`` when it is set."""
@@ -55,6 +60,15 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise SettingsError(f"{name}={raw!r} 不是有效的端口号（1–65535）")
+    return int(raw)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name}={raw!r} 应为正整数")
     return int(raw)
 
 
@@ -92,6 +106,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         wechat_encoding_aes_key_previous=env.get("WECHAT_ENCODING_AES_KEY_PREVIOUS", ""),
         wechat_api_base=(env.get("WECHAT_API_BASE", "") or DEFAULT_WECHAT_API_BASE).rstrip("/"),
         today_override=parse_date(today_raw) if today_raw else None,
+        console_host=env.get("CONSOLE_HOST", "127.0.0.1") or "127.0.0.1",
+        console_port=_port(env, "CONSOLE_PORT", 5006),
+        console_demo_password=env.get("CONSOLE_DEMO_PASSWORD", ""),
+        console_idle_minutes=_positive(env, "CONSOLE_IDLE_MINUTES", 30),
+        console_cookie_secure=env.get("CONSOLE_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes"),
     )
 
 

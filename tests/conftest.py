@@ -25,6 +25,7 @@ from policy_kb.model import KnowledgeBase
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 TOKEN = "test-token-for-the-http-api"
+CONSOLE_PASSWORD = "console-e2e-Passw0rd"
 WECHAT_TOKEN = "e2e_wechat_token"
 WECHAT_APPID = "wx00e2e0000000test"
 WECHAT_AES_KEY = "e2eAesKeyForTheWeChatChannel0123456789abcde"  # 43 characters
@@ -108,6 +109,9 @@ class Servers:
     rasa: str
     actions: str
     process: subprocess.Popen
+    console: str = ""
+    console_password: str = CONSOLE_PASSWORD
+    case_db_url: str = ""
     token: str = TOKEN
     wechat_token: str = WECHAT_TOKEN
     wechat_appid: str = WECHAT_APPID
@@ -128,13 +132,15 @@ class Servers:
 
 @pytest.fixture(scope="session")
 def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    rasa_port, actions_port = _free_port(), _free_port()
+    rasa_port, actions_port, console_port = _free_port(), _free_port(), _free_port()
     db = tmp_path_factory.mktemp("db") / "cases.db"
     env = dict(
         os.environ,
         RASA_PORT=str(rasa_port),
         ACTIONS_PORT=str(actions_port),
         RASA_API_TOKEN=TOKEN,
+        CONSOLE_PORT=str(console_port),
+        CONSOLE_DEMO_PASSWORD=CONSOLE_PASSWORD,
         ASSISTANT_TODAY="2026-11-28",
         CASE_DB_URL=f"sqlite:///{db}",
         WECHAT_TOKEN=WECHAT_TOKEN,
@@ -163,7 +169,20 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         time.sleep(1)
     else:
         pytest.fail("Rasa did not come up within 300 s")
-    yield Servers(rasa=rasa, actions=f"http://127.0.0.1:{actions_port}", process=proc)
+    console = f"http://127.0.0.1:{console_port}"
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{console}/login", timeout=2)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    yield Servers(
+        rasa=rasa,
+        actions=f"http://127.0.0.1:{actions_port}",
+        process=proc,
+        console=console,
+        case_db_url=env["CASE_DB_URL"],
+    )
     # Ctrl-C stops both servers: afterwards both ports can be bound again.
     proc.send_signal(signal.SIGINT)
     try:
@@ -173,7 +192,7 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         raise
     finally:
         log.close()
-    for port in (rasa_port, actions_port):
+    for port in (rasa_port, actions_port, console_port):
         _wait_until_free(port)
 
 

@@ -293,3 +293,36 @@ class AuditLog(Base):
     person_id = Column(Integer, ForeignKey("persons.id"), index=True)
     action = Column(String(32), nullable=False)
     purpose = Column(String(100), nullable=False)
+
+
+class StaffAccount(Base):
+    """A user of the staff console: a hotline agent (坐席) or a supervisor (主管)."""
+
+    __tablename__ = "staff_accounts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(32), nullable=False, unique=True)
+    display_name = Column(String(40), nullable=False)
+    role = Column(String(16), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+    last_login_at = Column(DateTime(timezone=True))
+    created_at = _created()
+    updated_at = _updated()
+
+    __table_args__ = (CheckConstraint("role IN ('agent', 'supervisor')", name="role"),)
+
+
+class StaffSession(Base):
+    """A signed-in console session; only a hash of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    account_id = Column(Integer, ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = _created()
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -43,7 +43,7 @@ def test_port_in_use_gives_one_clear_line() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = dict(os.environ, ACTIONS_PORT=str(port), RASA_API_TOKEN="t")
+        env = dict(os.environ, ACTIONS_PORT=str(port), RASA_API_TOKEN="t", CONSOLE_DEMO_PASSWORD="console-test-pw")
         result = subprocess.run(
             [sys.executable, "-m", "bot", "serve"],
             cwd=ROOT,
@@ -61,7 +61,7 @@ def test_port_in_use_gives_one_clear_line() -> None:
 
 
 def test_bad_port_setting_gives_one_clear_line() -> None:
-    env = dict(os.environ, RASA_PORT="http", RASA_API_TOKEN="t")
+    env = dict(os.environ, RASA_PORT="http", RASA_API_TOKEN="t", CONSOLE_DEMO_PASSWORD="console-test-pw")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -133,12 +133,13 @@ def test_sigterm_stops_both_servers_even_with_sigint_ignored(trained_model, tmp_
     import requests
 
     ports = []
-    for _ in range(2):
+    for _ in range(3):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             ports.append(sock.getsockname()[1])
     env = dict(
         os.environ, RASA_PORT=str(ports[0]), ACTIONS_PORT=str(ports[1]), RASA_API_TOKEN="t",
+        CONSOLE_PORT=str(ports[2]), CONSOLE_DEMO_PASSWORD="console-test-pw",
         CASE_DB_URL=f"sqlite:///{tmp_path / 'cases.db'}",
     )  # fmt: skip
     proc = subprocess.Popen(

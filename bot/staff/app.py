@@ -1,0 +1,61 @@
+"""Build the staff console's Sanic app (nothing is built at import)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sanic import Sanic
+
+from bot.cases.sql_store import build_engine
+from bot.settings import Settings
+from bot.staff.accounts import Accounts
+from bot.staff.web import HERE, authenticate, error_page, security_headers, template_lookup
+
+APP_NAME = "staff_console"
+# Page modules under bot/staff/pages/, in menu order.
+PAGE_MODULES = ("auth", "home")
+
+
+def create_app(settings: Settings, **services: Any) -> Sanic:
+    """The console app for ``settings``; ``services`` override parts (e.g. ``engine``) for tests."""
+    app = Sanic(APP_NAME)
+    app.config.KEEP_ALIVE_TIMEOUT = 15
+    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.ctx.settings = settings
+    engine = services.get("engine") or build_engine(settings.case_db_url)
+    app.ctx.engine = engine
+    app.ctx.accounts = Accounts(engine, idle_minutes=settings.console_idle_minutes)
+    app.ctx.templates = template_lookup()
+    app.ctx.nav = []
+    for key, value in services.items():
+        setattr(app.ctx, key, value)
+    for name in PAGE_MODULES:
+        module = importlib.import_module(f"bot.staff.pages.{name}")
+        app.blueprint(module.bp)
+        app.ctx.nav.extend(module.NAV)
+    app.static("/static", str(HERE / "static"), name="static")
+    app.register_middleware(authenticate, "request")
+    app.register_middleware(security_headers, "response")
+
+    @app.exception(Exception)
+    async def _error(request, exc):  # type: ignore[no-untyped-def]
+        status = getattr(exc, "status_code", 500) or 500
+        if status == 404:
+            return error_page(404, "没有这个页面。")
+        if status == 405:
+            return error_page(405, "不支持这种请求方式。")
+        if status < 500:
+            return error_page(status, "请求无效。")
+        _log_exception(exc)
+        return error_page(500, "服务器出错了，请稍后再试；问题已记录。")
+
+    return app
+
+
+def _log_exception(exc: BaseException) -> None:
+    import logging
+
+    from bot.privacy import mask_pii
+
+    logging.getLogger("bot.staff").error("console error: %s", mask_pii(repr(exc)), exc_info=False)

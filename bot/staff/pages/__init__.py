@@ -1,0 +1,1 @@
+"""Pages of the staff console, one module (Blueprint ``bp`` + menu ``NAV``) per area."""
