@@ -88,8 +88,10 @@ def test_secrets_are_generated_into_a_private_env_file(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env: dict[str, str] = {}
     notices = cli.prepare_environment(env, env_file)
-    assert {"RASA_API_TOKEN", "ACTIONS_TOKEN", "CASE_DATA_KEY"} <= set(cli.read_env_file(env_file))
-    assert len(notices) == 3 and all(str(env_file) in notice for notice in notices)
+    assert {"RASA_API_TOKEN", "ACTIONS_TOKEN", "CASE_DATA_KEY", "CONSOLE_DEMO_PASSWORD"} <= set(
+        cli.read_env_file(env_file)
+    )
+    assert len(notices) == 4 and all(str(env_file) in notice for notice in notices)
     assert env["ACTIONS_TOKEN"] != env["RASA_API_TOKEN"]
     assert crypto.DataCipher.from_strings(env["CASE_DATA_KEY"]).current_kid
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
@@ -97,7 +99,9 @@ def test_secrets_are_generated_into_a_private_env_file(tmp_path: Path) -> None:
 
 def test_existing_world_readable_env_file_is_made_private(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text("RASA_API_TOKEN=a\nACTIONS_TOKEN=b\nCASE_DATA_KEY=k1:x\n", encoding="utf-8")
+    env_file.write_text(
+        "RASA_API_TOKEN=a\nACTIONS_TOKEN=b\nCASE_DATA_KEY=k1:x\nCONSOLE_DEMO_PASSWORD=demo-pass-1\n", encoding="utf-8"
+    )
     env_file.chmod(0o644)
     assert cli.prepare_environment({}, env_file) == []
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
