@@ -33,6 +33,9 @@ EXPANDED_VARS = (
 )
 
 
+ATOMIC_LOCK_STORE = "bot.durable.lock_store.AtomicRedisLockStore"
+
+
 class CliError(Exception):
     """An error reported to the user as one line."""
 
@@ -93,6 +96,22 @@ def prepare_environment(env: dict[str, str], env_file: Path = ENV_FILE) -> list[
         env["WECHAT_API_BASE"] = settings_mod.DEFAULT_WECHAT_API_BASE
     env["RASA_TELEMETRY_ENABLED"] = "false"
     return notices
+
+
+def configure_stores(cfg: settings_mod.Settings, env: dict[str, str]) -> None:
+    """Choose the lock store endpoints.yml names: Redis when ``REDIS_URL`` is set, memory for one process only.
+
+    Raises:
+        CliError: Several Sanic workers were asked for without Redis, where each would lock on its own.
+    """
+    if cfg.redis_url:
+        env["LOCK_STORE_TYPE"] = ATOMIC_LOCK_STORE
+    elif cfg.sanic_workers > 1:
+        raise CliError(
+            f"错误：SANIC_WORKERS={cfg.sanic_workers} 需要多个进程共享会话锁，请设置 REDIS_URL（例如 redis://127.0.0.1:6379/0）。"
+        )
+    else:
+        env["LOCK_STORE_TYPE"] = "in_memory"
 
 
 def check_port_free(host: str, port: int, what: str, variable: str) -> None:
@@ -160,6 +179,7 @@ def serve() -> int:
     for notice in prepare_environment(env):
         print(notice)
     cfg = settings_mod.load(env)
+    configure_stores(cfg, env)
     if not MODEL.exists():
         raise CliError(f"错误：找不到模型 {MODEL}，请先运行 make train。")
     check_port_free(cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT")
@@ -203,6 +223,7 @@ def shell() -> int:
     env = dict(os.environ)
     prepare_environment(env)
     cfg = settings_mod.load(env)
+    configure_stores(cfg, env)
     check_port_free(cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT")
     env["ACTIONS_URL"] = f"http://{cfg.actions_host}:{cfg.actions_port}/webhook"
     actions = start_actions(cfg, env)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASE_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'cases.db'}"
+DEFAULT_TRACKER_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
 
 
@@ -36,6 +37,10 @@ class Settings:
     case_api_url: str = ""
     case_api_token: str = ""
     redis_url: str = ""
+    tracker_db_url: str = DEFAULT_TRACKER_DB_URL
+    tracker_pool_size: int = 5
+    tracker_max_overflow: int = 5
+    sanic_workers: int = 1
     wechat_token: str = ""
     wechat_appid: str = ""
     wechat_appsecret: str = ""
@@ -72,6 +77,15 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _count(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise SettingsError(f"{name}={raw!r} 应为不小于 {minimum} 的整数")
+    return int(raw)
+
+
 def parse_date(raw: str, name: str = "ASSISTANT_TODAY") -> dt.date:
     """Parse ``YYYY-MM-DD``; raise :class:`SettingsError` with a Chinese message otherwise."""
     try:
@@ -99,6 +113,10 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         case_api_url=env.get("CASE_API_URL", ""),
         case_api_token=env.get("CASE_API_TOKEN", ""),
         redis_url=env.get("REDIS_URL", ""),
+        tracker_db_url=env.get("TRACKER_DB_URL", "") or DEFAULT_TRACKER_DB_URL,
+        tracker_pool_size=_count(env, "TRACKER_POOL_SIZE", 5, minimum=1),
+        tracker_max_overflow=_count(env, "TRACKER_MAX_OVERFLOW", 5),
+        sanic_workers=_count(env, "SANIC_WORKERS", 1, minimum=1),
         wechat_token=env.get("WECHAT_TOKEN", ""),
         wechat_appid=env.get("WECHAT_APPID", ""),
         wechat_appsecret=env.get("WECHAT_APPSECRET", ""),

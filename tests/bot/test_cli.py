@@ -167,3 +167,27 @@ def test_sigterm_stops_both_servers_even_with_sigint_ignored(trained_model, tmp_
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", port))  # raises if a server outlived its parent
+
+
+def test_lock_store_is_redis_when_redis_url_is_set_and_memory_only_for_one_process() -> None:
+    from bot import settings as settings_mod
+
+    env: dict[str, str] = {}
+    cli.configure_stores(settings_mod.load({"REDIS_URL": "redis://127.0.0.1:6379/0", "SANIC_WORKERS": "2"}), env)
+    assert env["LOCK_STORE_TYPE"] == "bot.durable.lock_store.AtomicRedisLockStore"
+    env = {}
+    cli.configure_stores(settings_mod.load({}), env)
+    assert env["LOCK_STORE_TYPE"] == "in_memory"
+    with pytest.raises(cli.CliError, match="REDIS_URL"):
+        cli.configure_stores(settings_mod.load({"SANIC_WORKERS": "2"}), {})
+
+
+def test_several_workers_without_redis_are_refused_with_one_line() -> None:
+    env = dict(os.environ, SANIC_WORKERS="2", REDIS_URL="", RASA_API_TOKEN="t")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "错误：SANIC_WORKERS=2 需要多个进程共享会话锁，请设置 REDIS_URL（例如 redis://127.0.0.1:6379/0）。"
+    ]
