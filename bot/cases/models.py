@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -326,3 +327,63 @@ class StaffSession(Base):
     csrf_token = Column(String(64), nullable=False)
     created_at = _created()
     last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ContactRecord(Base):
+    """One call or human handoff handled in the console, its event log and the agent's summary (话后小结)."""
+
+    __tablename__ = "contact_records"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), unique=True)  # set from the row id right after insert
+    account_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
+    kind = Column(String(16), nullable=False, default="call")
+    channel = Column(String(32), nullable=False, default="phone")
+    conversation_id = Column(String(128), index=True)
+    handoff_reference = Column(String(24), index=True)
+    person_id = Column(Integer, ForeignKey("persons.id"), index=True)
+    caller_type = Column(String(32))
+    status = Column(String(16), nullable=False, default="open")
+    events = Column(Text, nullable=False, default="[]")
+    summary = Column(Text)
+    follow_up = Column(Text)
+    started_at = _created()
+    ended_at = Column(DateTime(timezone=True))
+    saved_at = Column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('call', 'handoff')", name="kind"),
+        CheckConstraint("status IN ('open', 'ended', 'saved')", name="status"),
+    )
+
+
+class HandoffAssignment(Base):
+    """Which agent took a handoff request, and when it was handed back to the bot."""
+
+    __tablename__ = "handoff_assignments"
+
+    id = Column(Integer, primary_key=True)
+    handoff_reference = Column(String(24), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    account_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
+    contact_id = Column(Integer, ForeignKey("contact_records.id"))
+    status = Column(String(16), nullable=False, default="active")
+    taken_at = _created()
+    closed_at = Column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("status IN ('active', 'closed')", name="status"),)
+
+
+class HandoffMessage(Base):
+    """An agent's reply to a handed-over user, until the channel has delivered it."""
+
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    account_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = _created()
+    delivered_at = Column(DateTime(timezone=True))

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
 from sanic import Sanic
 
+from actions.services import policy_responder
 from bot.cases.sql_store import build_engine
+from bot.cases.store import make_store
 from bot.settings import Settings
 from bot.staff.accounts import Accounts
+from bot.staff.assist import RasaNlu
+from bot.staff.calls import Calls
 from bot.staff.web import HERE, authenticate, error_page, security_headers, template_lookup
 
 APP_NAME = "staff_console"
 # Page modules under bot/staff/pages/, in menu order.
-PAGE_MODULES = ("auth", "home")
+PAGE_MODULES = ("auth", "home", "assist", "caller", "contacts")
 
 
 def create_app(settings: Settings, **services: Any) -> Sanic:
@@ -28,6 +33,14 @@ def create_app(settings: Settings, **services: Any) -> Sanic:
     app.ctx.accounts = Accounts(engine, idle_minutes=settings.console_idle_minutes)
     app.ctx.templates = template_lookup()
     app.ctx.nav = []
+    app.ctx.today = settings.today
+    app.ctx.nlu = RasaNlu(f"http://{settings.rasa_host}:{settings.rasa_port}", settings.rasa_api_token)
+    app.ctx.responder = policy_responder
+    app.ctx.store = functools.lru_cache(maxsize=1)(lambda: make_store(settings))
+    app.ctx.calls = Calls(engine, today=settings.today)
+    # The ID number a caller verified, per (account, call), for the call only; and failed checks per call.
+    app.ctx.verified = {}
+    app.ctx.verify_failures = {}
     for key, value in services.items():
         setattr(app.ctx, key, value)
     for name in PAGE_MODULES:
