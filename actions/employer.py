@@ -14,10 +14,10 @@ from actions import services
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
 from bot.cases.errors import CaseStoreError
-from bot.cases.records import CATEGORY_LABELS
 from bot.quantities import people_count
 from policy_kb.dates import clause_time_note
 from policy_kb.estimate import estimate
+from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
 
 # Which clause topic a subsidy question is about, by the words people use.
 SUBSIDY_KINDS: tuple[tuple[str, str], ...] = (
@@ -159,7 +159,7 @@ def _category_counts(categories: list[str]) -> str:
     counts: dict[str, int] = {}
     for category in categories:
         counts[category] = counts.get(category, 0) + 1
-    return "，".join(f"{CATEGORY_LABELS.get(c, c)}{n}人" for c, n in counts.items()) or "无"
+    return "，".join(f"{PERSON_CATEGORY_LABELS.get(c, c)}{n}人" for c, n in counts.items()) or "无"
 
 
 def _describe_organisation(store, code: str, phone: str, access) -> str:

@@ -14,9 +14,10 @@ from actions import services
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
 from bot.cases.errors import CaseStoreError, IdentityMismatch
-from bot.cases.records import CATEGORY_LABELS, PersonDetails
+from bot.cases.records import PersonDetails
 from bot.form_values import parse_correction, parse_work_location, parse_yes_no, registration_summary
 from bot.privacy import mask_id_number
+from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
 
 TRANSPORT_QUESTION = "外出务工需要坐“点对点”专车吗？"
 TRAINING_QUESTION = "想参加免费的职业技能培训吗？"
@@ -88,7 +89,7 @@ class ValidateJobSeekingForm(AssistantFormValidation):
 
     async def validate_person_category(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """脱贫户 / 边缘户 / 搬迁户 … mapped to the official category."""
-        if value in CATEGORY_LABELS:
+        if value in PERSON_CATEGORY_LABELS:
             return {"person_category": value}
         return await self._validate("person_category", value, dispatcher, tracker)
 

@@ -9,9 +9,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.cases.records import CATEGORY_LABELS, LOCAL_OR_AWAY_LABELS
 from bot.privacy import mask_id_number, mask_phone
 from bot.validation import ValidationError
+from policy_kb.vocabulary import LOCAL_OR_AWAY_LABELS, PERSON_CATEGORY_LABELS
 
 _NO_RE = re.compile(r"不|没|无|否|别|算了吧|no\b", re.IGNORECASE)
 _YES_RE = re.compile(r"是|要|需要|对|好|坐|可以|愿意|想|行|嗯|参加|有|ok|yes|确认|没问题|没错", re.IGNORECASE)
@@ -119,7 +119,7 @@ def registration_summary(slots: dict) -> str:
         f"身份证号：{mask_id_number(slots.get('id_number') or '')}",
         f"手机号：{mask_phone(slots.get('phone') or '')}",
         f"所在县区：{slots.get('county')}",
-        f"人员类别：{CATEGORY_LABELS.get(slots.get('person_category'), slots.get('person_category'))}",
+        f"人员类别：{PERSON_CATEGORY_LABELS.get(slots.get('person_category'), slots.get('person_category'))}",
         f"想找的工作：{slots.get('work_wanted')}",
         f"就业意向：{LOCAL_OR_AWAY_LABELS.get(slots.get('work_location'), slots.get('work_location'))}",
         f"“点对点”专车：{yes_no.get(slots.get('needs_transport'), '')}",

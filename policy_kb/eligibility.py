@@ -21,10 +21,6 @@ from typing import Protocol, runtime_checkable
 from policy_kb.dates import expiry_reason, format_date
 from policy_kb.estimate import estimate
 from policy_kb.model import (
-    EMPLOYER_KINDS,
-    JOB_FLAGS,
-    PERSON_CATEGORIES,
-    PERSON_FLAGS,
     Benefit,
     Clause,
     Condition,
@@ -32,16 +28,14 @@ from policy_kb.model import (
     Hotline,
     KnowledgeBase,
 )
-
-# How an employment status reads in "本条适用于……人员" and "登记的就业状态是……".
-EMPLOYMENT_STATUS_LABELS = {
-    "employed": "已就业",
-    "unemployed": "未就业",
-    "flexible": "灵活就业",
-    "public_welfare_post": "乡村公益性岗位安置",
-    "self_employed": "自主创业",
-}
-OTHER_CATEGORY_LABEL = "其他人员"
+from policy_kb.vocabulary import (
+    EMPLOYER_KIND_LABELS,
+    EMPLOYMENT_STATUS_LABELS,
+    JOB_FLAG_LABELS,
+    OTHER_CATEGORY,
+    PERSON_CATEGORY_LABELS,
+    PERSON_FLAG_LABELS,
+)
 
 
 class Verdict(enum.Enum):
@@ -101,7 +95,7 @@ class PersonFacts(Protocol):
 
 @runtime_checkable
 class EmployerFacts(Protocol):
-    """What the rules need to know about an employer (``EmployerRecord``): its kind, a key of ``EMPLOYER_KINDS``."""
+    """What the rules need to know about an employer (``EmployerRecord``): its kind (``EMPLOYER_KIND_LABELS``)."""
 
     @property
     def kind(self) -> str: ...
@@ -191,11 +185,11 @@ def _reasons(checks: Sequence[_Check], verdict: Verdict) -> tuple[str, ...]:
 
 def category_label(category: str) -> str:
     """Official Chinese term of a person category; ``其他人员`` for a category no clause names."""
-    return PERSON_CATEGORIES.get(category, OTHER_CATEGORY_LABEL)
+    return PERSON_CATEGORY_LABELS.get(category, PERSON_CATEGORY_LABELS[OTHER_CATEGORY])
 
 
 def _terms(categories: Iterable[str]) -> str:
-    return "、".join(PERSON_CATEGORIES[c] for c in categories)
+    return "、".join(PERSON_CATEGORY_LABELS[c] for c in categories)
 
 
 def _mask_name(name: str) -> str:
@@ -250,7 +244,7 @@ def _person_checks(clause: Clause, person: PersonFacts) -> list[_Check]:
                 continue
         if cond.person_categories:
             if person.category in cond.person_categories:
-                checks.append(_Check(_Kind.PASS, f"属于{PERSON_CATEGORIES[person.category]}"))
+                checks.append(_Check(_Kind.PASS, f"属于{PERSON_CATEGORY_LABELS[person.category]}"))
             else:
                 checks.append(
                     _Check(
@@ -269,7 +263,7 @@ def _person_checks(clause: Clause, person: PersonFacts) -> list[_Check]:
         if cond.person_flag:
             value = getattr(person, cond.person_flag, None)
             if value is True:
-                checks.append(_Check(_Kind.PASS, PERSON_FLAGS[cond.person_flag]))
+                checks.append(_Check(_Kind.PASS, PERSON_FLAG_LABELS[cond.person_flag]))
             elif value is False:
                 checks.append(_Check(_Kind.FAIL, f"不满足“{text}”"))
             else:
@@ -283,17 +277,17 @@ def _person_checks(clause: Clause, person: PersonFacts) -> list[_Check]:
         if excl.person_flag:
             value = getattr(person, excl.person_flag, None)
             if value is True:
-                label = PERSON_FLAGS[excl.person_flag]
+                label = PERSON_FLAG_LABELS[excl.person_flag]
                 checks.append(_Check(_Kind.FAIL, f"{label}，不能再享受（{clause.render(excl.text)}）"))
             elif value is None:
-                checks.append(_Check(_Kind.VERIFY, f"需要核实：是否{PERSON_FLAGS[excl.person_flag]}"))
+                checks.append(_Check(_Kind.VERIFY, f"需要核实：是否{PERSON_FLAG_LABELS[excl.person_flag]}"))
         if excl.requires_verification or excl.job_flag:
             checks.append(_verification(clause, excl))
     return checks
 
 
 def _flag_label(name: str) -> str:
-    return PERSON_FLAGS.get(name) or JOB_FLAGS[name]
+    return PERSON_FLAG_LABELS.get(name) or JOB_FLAG_LABELS[name]
 
 
 def _job_checks(clause: Clause, job: EmploymentFacts | PlacementFacts, on: dt.date) -> list[_Check]:
@@ -341,13 +335,13 @@ def _is_job_rule(cond: Condition) -> bool:
 def _unit_checks(clause: Clause, kind: str | None) -> list[_Check]:
     """Checks of the employer or agency itself: its kind, and what staff must verify."""
     checks: list[_Check] = []
-    shown = EMPLOYER_KINDS.get(kind or "", kind)
+    shown = EMPLOYER_KIND_LABELS.get(kind or "", kind)
     for cond in clause.conditions:
         if cond.employer_kinds and kind is not None:
             if kind in cond.employer_kinds:
                 checks.append(_Check(_Kind.PASS, f"单位类型是{shown}"))
             else:
-                wanted = "、".join(EMPLOYER_KINDS[k] for k in cond.employer_kinds)
+                wanted = "、".join(EMPLOYER_KIND_LABELS[k] for k in cond.employer_kinds)
                 checks.append(_Check(_Kind.FAIL, f"本条面向{wanted}，登记的单位类型是{shown}"))
         if cond.requires_verification:
             checks.append(_verification(clause, cond))

@@ -16,14 +16,7 @@ from typing import Any
 import yaml
 
 from policy_kb.model import (
-    AUDIENCES,
-    BENEFIT_BASES,
     CHINESE_NUMERALS,
-    EMPLOYER_KINDS,
-    EMPLOYMENT_STATUSES,
-    JOB_FLAGS,
-    PERSON_CATEGORIES,
-    PERSON_FLAGS,
     Benefit,
     Clause,
     Condition,
@@ -33,6 +26,15 @@ from policy_kb.model import (
     KnowledgeBase,
     Responsibility,
     Section,
+)
+from policy_kb.vocabulary import (
+    AUDIENCE_LABELS,
+    BENEFIT_BASES,
+    EMPLOYER_KIND_LABELS,
+    EMPLOYMENT_STATUS_LABELS,
+    JOB_FLAG_LABELS,
+    PERSON_FLAG_LABELS,
+    POLICY_PERSON_CATEGORIES,
 )
 
 KB_ROOT = Path(__file__).resolve().parent
@@ -133,16 +135,16 @@ def _condition(r: _Reader, raw: Any, field: str, figures: dict, exempt_counties:
     condition = Condition(
         id=r.get(data, "id", str, f"{field}.id"),
         text=r.get(data, "text", str, f"{field}.text"),
-        person_categories=r.str_list(data, "person_categories", f"{field}.person_categories", PERSON_CATEGORIES),
+        person_categories=r.str_list(data, "person_categories", f"{field}.person_categories", POLICY_PERSON_CATEGORIES),
         employment_statuses=r.str_list(
-            data, "employment_statuses", f"{field}.employment_statuses", EMPLOYMENT_STATUSES
+            data, "employment_statuses", f"{field}.employment_statuses", EMPLOYMENT_STATUS_LABELS
         ),
-        person_flag=_choice(r, data, "person_flag", f"{field}.person_flag", PERSON_FLAGS),
+        person_flag=_choice(r, data, "person_flag", f"{field}.person_flag", PERSON_FLAG_LABELS),
         min_contract_months=_figure_ref(
             r, data, "min_contract_months", f"{field}.min_contract_months", figures, required=False
         ),
-        job_flag=_choice(r, data, "job_flag", f"{field}.job_flag", JOB_FLAGS),
-        employer_kinds=r.str_list(data, "employer_kinds", f"{field}.employer_kinds", EMPLOYER_KINDS),
+        job_flag=_choice(r, data, "job_flag", f"{field}.job_flag", JOB_FLAG_LABELS),
+        employer_kinds=r.str_list(data, "employer_kinds", f"{field}.employer_kinds", EMPLOYER_KIND_LABELS),
         requires_verification=r.get(
             data, "requires_verification", str, f"{field}.requires_verification", required=False
         ),
@@ -202,8 +204,8 @@ def _clause(path: Path, raw: Any, position: int, doc_id: str, doc_number: str, s
         if basis not in BENEFIT_BASES:
             raise r.fail("benefit.basis", f"未知取值 {basis!r}，可选：{', '.join(BENEFIT_BASES)}")
         recipient = r.get(b, "recipient", str, "benefit.recipient")
-        if recipient not in AUDIENCES:
-            raise r.fail("benefit.recipient", f"未知取值 {recipient!r}，可选：{', '.join(AUDIENCES)}")
+        if recipient not in AUDIENCE_LABELS:
+            raise r.fail("benefit.recipient", f"未知取值 {recipient!r}，可选：{', '.join(AUDIENCE_LABELS)}")
         benefit = Benefit(
             name=r.get(b, "name", str, "benefit.name"),
             recipient=recipient,
@@ -240,8 +242,8 @@ def _clause(path: Path, raw: Any, position: int, doc_id: str, doc_number: str, s
         topic=r.get(data, "topic", str, "topic"),
         title=r.get(data, "title", str, "title"),
         text="".join(r.get(data, "text", str, "text").split()),
-        audiences=r.str_list(data, "audiences", "audiences", AUDIENCES, required=True),
-        beneficiaries=r.str_list(data, "beneficiaries", "beneficiaries", PERSON_CATEGORIES),
+        audiences=r.str_list(data, "audiences", "audiences", AUDIENCE_LABELS, required=True),
+        beneficiaries=r.str_list(data, "beneficiaries", "beneficiaries", POLICY_PERSON_CATEGORIES),
         keywords=r.str_list(data, "keywords", "keywords"),
         answer_template=templates["answer"],
         key_condition_template=templates["key_condition"],

@@ -8,22 +8,6 @@ from dataclasses import dataclass, field
 
 CHINESE_NUMERALS = tuple("一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十".split())
 
-PERSON_CATEGORIES: Mapping[str, str] = {
-    "poverty_alleviated": "脱贫享受政策人口",
-    "edge_of_poverty": "边缘易致贫人口",
-    "relocated": "易地扶贫搬迁群众",
-    "central_western_migrant": "中西部脱贫人口",
-    "rural_low_income": "农村低收入群体",
-}
-AUDIENCES: Mapping[str, str] = {
-    "worker": "劳动者",
-    "employer": "用人单位",
-    "hr_agency": "人力资源服务机构",
-    "county_government": "县区政府及部门",
-}
-BENEFIT_BASES = ("per_person_month", "per_person_once")
-EMPLOYMENT_STATUSES = ("employed", "unemployed", "flexible", "public_welfare_post", "self_employed")
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -56,25 +40,6 @@ class Benefit:
     amount: Figure
     max_months: Figure | None = None
     is_cap: bool = False
-
-
-# Vocabulary of the facts a condition can check (``policy_kb.eligibility`` evaluates them).
-EMPLOYER_KINDS: Mapping[str, str] = {
-    "enterprise": "企业",
-    "cooperative": "农民专业合作社",
-    "assistance_workshop": "就业帮扶车间",
-    "community_factory": "社区工厂",
-    "satellite_factory": "卫星工厂",
-}
-# Yes/no facts about a person (also carried on each employment and placement of that person).
-PERSON_FLAGS: Mapping[str, str] = {
-    "received_work_for_training": "已享受过以工代训职业培训补贴",
-}
-# Yes/no facts about one job: an employment with an employer or a placement by an HR agency.
-JOB_FLAGS: Mapping[str, str] = {
-    "with_work_for_training": "开展以工代训",
-    "outside_home_county": "到户籍所在县（市、区）以外就业",
-}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Only :mod:`bot.cases.sql_store`, :mod:`bot.cases.admin` and the migrations import this module; everything
 else works with the records in :mod:`bot.cases.records`. Status and category columns hold English codes;
-their Chinese labels live in :mod:`bot.cases.records`.
+the lists and their Chinese labels live in :mod:`policy_kb.vocabulary` (CHECKs: :mod:`bot.cases.checks`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.cases.checks import (
+    CATEGORY_CHECK,
+    EMPLOYER_KIND_CHECK,
+    EMPLOYMENT_STATUS_CHECK,
+    LOCAL_OR_AWAY_CHECK,
+    STATUS_CHECK,
+)
 from bot.privacy import mask_id_number, mask_phone
 
 # Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
@@ -51,9 +58,6 @@ def _updated() -> Column:
     return Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
 
-_STATUS_CHECK = "status IN ('submitted', 'in_review', 'approved', 'rejected', 'completed', 'cancelled')"
-
-
 class Person(Base):
     """A person: local (Linyi county) or a migrant from a central/western province."""
 
@@ -75,11 +79,11 @@ class Person(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "category IN ('poverty_alleviated', 'edge_of_poverty', 'relocated', 'central_western_migrant', 'other')",
+            CATEGORY_CHECK,
             name="category",
         ),
         CheckConstraint(
-            "employment_status IN ('employed', 'unemployed', 'flexible', 'public_welfare_post', 'self_employed')",
+            EMPLOYMENT_STATUS_CHECK,
             name="employment_status",
         ),
     )
@@ -106,7 +110,7 @@ class Employer(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('enterprise', 'cooperative', 'assistance_workshop', 'community_factory', 'satellite_factory')",
+            EMPLOYER_KIND_CHECK,
             name="kind",
         ),
     )
@@ -182,8 +186,8 @@ class JobSeekingRegistration(Base):
     person = relationship(Person)
 
     __table_args__ = (
-        CheckConstraint("local_or_away IN ('local', 'away')", name="local_or_away"),
-        CheckConstraint(_STATUS_CHECK, name="status"),
+        CheckConstraint(LOCAL_OR_AWAY_CHECK, name="local_or_away"),
+        CheckConstraint(STATUS_CHECK, name="status"),
     )
 
 
@@ -206,7 +210,7 @@ class TransportRequest(Base):
 
     __table_args__ = (
         CheckConstraint("party_size >= 1", name="party_size"),
-        CheckConstraint(_STATUS_CHECK, name="status"),
+        CheckConstraint(STATUS_CHECK, name="status"),
     )
 
 
@@ -225,7 +229,7 @@ class TrainingEnrolment(Base):
 
     person = relationship(Person)
 
-    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
+    __table_args__ = (CheckConstraint(STATUS_CHECK, name="status"),)
 
 
 class SubsidyApplication(Base):
@@ -259,7 +263,7 @@ class SubsidyApplication(Base):
             name="one_applicant",
         ),
         CheckConstraint("amount_yuan >= 0", name="amount_yuan"),
-        CheckConstraint(_STATUS_CHECK, name="status"),
+        CheckConstraint(STATUS_CHECK, name="status"),
     )
 
 
@@ -278,7 +282,7 @@ class HandoffRequest(Base):
     created_at = _created()
     updated_at = _updated()
 
-    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
+    __table_args__ = (CheckConstraint(STATUS_CHECK, name="status"),)
 
 
 class AuditLog(Base):

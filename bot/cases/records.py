@@ -1,8 +1,8 @@
 """Plain, immutable records returned by every :class:`~bot.cases.store.CaseStore` implementation.
 
 The SQL and the HTTP store both return these dataclasses, never ORM objects, so callers (Rasa actions, the
-eligibility rules) cannot tell which one is behind the interface. The module also holds the code lists
-(categories, statuses, employer kinds) with their Chinese labels, and the JSON conversion the HTTP API uses.
+eligibility rules) cannot tell which one is behind the interface. The module also holds the JSON conversion
+the HTTP API uses; the code lists and their Chinese labels are in :mod:`policy_kb.vocabulary`.
 
 Nothing here touches a database or the network.
 """
@@ -17,72 +17,20 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.privacy import mask_id_number, mask_phone
-
-# Person categories in the policy's own terms (临人社字〔2021〕88号).
-CATEGORY_LABELS: dict[str, str] = {
-    "poverty_alleviated": "脱贫享受政策人口",
-    "edge_of_poverty": "边缘易致贫人口",
-    "relocated": "易地扶贫搬迁群众",
-    "central_western_migrant": "中西部脱贫人口",
-    "other": "其他人员",
-}
-
-EMPLOYMENT_STATUS_LABELS: dict[str, str] = {
-    "employed": "已就业",
-    "unemployed": "未就业",
-    "flexible": "灵活就业",
-    "public_welfare_post": "乡村公益性岗位",
-    "self_employed": "自主创业",
-}
-
-EMPLOYER_KIND_LABELS: dict[str, str] = {
-    "enterprise": "企业",
-    "cooperative": "农民专业合作社",
-    "assistance_workshop": "就业帮扶车间",
-    "community_factory": "社区工厂",
-    "satellite_factory": "卫星工厂",
-}
-
-STATUS_LABELS: dict[str, str] = {
-    "submitted": "已提交",
-    "in_review": "审核中",
-    "approved": "已通过",
-    "rejected": "未通过",
-    "completed": "已办结",
-    "cancelled": "已撤销",
-}
-# Statuses after which a request is finished; a new request of the same kind may then be made.
-CLOSED_STATUSES: frozenset[str] = frozenset({"rejected", "completed", "cancelled"})
-
-LOCAL_OR_AWAY_LABELS: dict[str, str] = {"local": "就地就近就业", "away": "外出务工"}
-
-APPLICANT_KIND_LABELS: dict[str, str] = {
-    "person": "个人",
-    "employer": "用人单位",
-    "hr_agency": "人力资源服务机构",
-}
-
-ITEM_KIND_LABELS: dict[str, str] = {
-    "registration": "求职登记",
-    "transport_request": "“点对点”出行申请",
-    "training_enrolment": "技能培训报名",
-    "subsidy_application": "补贴申请",
-    "handoff": "人工服务请求",
-}
-
-# Prefix of the human-readable reference of each kind of request.
-REFERENCE_PREFIXES: dict[str, str] = {
-    "registration": "DJ",
-    "transport_request": "DD",
-    "training_enrolment": "PX",
-    "subsidy_application": "BT",
-    "handoff": "ZR",
-}
+from policy_kb.vocabulary import (
+    EMPLOYER_KIND_LABELS,
+    EMPLOYMENT_STATUS_LABELS,
+    ITEM_KIND_LABELS,
+    PERSON_CATEGORY_LABELS,
+    REFERENCE_PREFIXES,
+    STATUS_LABELS,
+    label,
+)
 
 
 def status_label(status: str) -> str:
     """Chinese label of a status code (the code itself when unknown)."""
-    return STATUS_LABELS.get(status, status)
+    return label(STATUS_LABELS, status)
 
 
 def make_reference(kind: str, day: dt.date, row_id: int) -> str:
@@ -126,12 +74,12 @@ class PersonRecord:
     @property
     def category_label(self) -> str:
         """Official Chinese term of the category."""
-        return CATEGORY_LABELS.get(self.category, self.category)
+        return label(PERSON_CATEGORY_LABELS, self.category)
 
     @property
     def employment_status_label(self) -> str:
         """Chinese label of the employment status."""
-        return EMPLOYMENT_STATUS_LABELS.get(self.employment_status, self.employment_status)
+        return label(EMPLOYMENT_STATUS_LABELS, self.employment_status)
 
     @property
     def masked_id_number(self) -> str:
@@ -158,7 +106,7 @@ class EmployerRecord:
     @property
     def kind_label(self) -> str:
         """Chinese label of the employer kind."""
-        return EMPLOYER_KIND_LABELS.get(self.kind, self.kind)
+        return label(EMPLOYER_KIND_LABELS, self.kind)
 
     def __repr__(self) -> str:
         phone = mask_phone(self.contact_phone) if self.contact_phone else None
@@ -314,7 +262,7 @@ class TrainingEnrolmentRecord:
 class SubsidyApplicant:
     """Who applies for a subsidy: a person (ID number), an employer or an HR agency (credit code)."""
 
-    kind: str  # "person" | "employer" | "hr_agency"
+    kind: str  # a key of policy_kb.vocabulary.APPLICANT_KIND_LABELS
     identifier: str
 
 
@@ -379,7 +327,7 @@ class StatusItem:
     @property
     def kind_label(self) -> str:
         """Chinese name of the kind of item (求职登记, 补贴申请……)."""
-        return ITEM_KIND_LABELS.get(self.kind, self.kind)
+        return label(ITEM_KIND_LABELS, self.kind)
 
     @property
     def status_label(self) -> str:

@@ -42,12 +42,6 @@ from bot.cases.models import (
     utcnow,
 )
 from bot.cases.records import (
-    CATEGORY_LABELS,
-    CLOSED_STATUSES,
-    EMPLOYMENT_STATUS_LABELS,
-    LOCAL_OR_AWAY_LABELS,
-    REFERENCE_PREFIXES,
-    STATUS_LABELS,
     AccessContext,
     AuditEntry,
     EmployerRecord,
@@ -68,6 +62,14 @@ from bot.cases.records import (
 from bot.cases.store import CaseStore
 from bot.privacy import mask_id_number
 from bot.validation import format_chinese_number
+from policy_kb.vocabulary import (
+    CLOSED_STATUSES,
+    EMPLOYMENT_STATUS_LABELS,
+    LOCAL_OR_AWAY_LABELS,
+    RECORDED_PERSON_CATEGORIES,
+    REFERENCE_PREFIXES,
+    STATUS_LABELS,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -360,7 +362,7 @@ class SqlCaseStore(CaseStore):
         """See :meth:`CaseStore.upsert_registration`."""
         if local_or_away not in LOCAL_OR_AWAY_LABELS:
             raise CaseSystemError("就业意向只能是“就地就近就业”或“外出务工”。")
-        if person.category not in CATEGORY_LABELS:
+        if person.category not in RECORDED_PERSON_CATEGORIES:
             raise CaseSystemError("人员类别不正确。")
         if person.employment_status not in EMPLOYMENT_STATUS_LABELS:
             raise CaseSystemError("就业状态不正确。")

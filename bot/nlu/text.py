@@ -25,22 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.characters import is_emoji
 from bot.nlu.variants import variant_table
-from bot.validation import parse_chinese_number
+from bot.validation.numerals import parse_chinese_number
 
 # Full-width punctuation that Chinese text uses as such: kept, so a sentence keeps its Chinese punctuation.
 CHINESE_PUNCTUATION = frozenset("！，：；？（）")
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200e\u200f\u2060\ufeff")
-_EMOJI_RANGES = (
-    (0x1F000, 0x1FAFF),  # pictographs, emoticons, transport, flags (regional indicators), symbols
-    (0x2600, 0x27BF),  # miscellaneous symbols and dingbats (☀ ✔ ❤)
-    (0x2B00, 0x2BFF),  # ⭐ ⬆ …
-    (0x231A, 0x231B),  # ⌚ ⌛
-    (0x23E9, 0x23FA),  # ⏩ ⏰ …
-    (0xFE00, 0xFE0F),  # variation selectors (the emoji presentation selector FE0F)
-    (0xE0020, 0xE007F),  # tag characters of subdivision flags
-)
-_EMOJI_SINGLES = frozenset({0x200D, 0x20E3, 0x3030, 0x303D, 0x3297, 0x3299})
 # Punctuation whose repetition adds nothing; characters in one group collapse into the first of the run.
 _REPEAT_GROUPS = ("?？", "!！", "，,", "。", "、", "~～", "…", "；;")
 _REPEAT_CLASS = {char: index for index, group in enumerate(_REPEAT_GROUPS) for char in group}
@@ -126,15 +117,10 @@ def _variants() -> dict[str, str]:
     return variant_table()
 
 
-def _is_emoji(char: str) -> bool:
-    code = ord(char)
-    return code in _EMOJI_SINGLES or any(low <= code <= high for low, high in _EMOJI_RANGES)
-
-
 def _map_character(char: str) -> str:
     """Half-width, compatibility and variant mapping of one character ('' to drop it)."""
     code = ord(char)
-    if char in _ZERO_WIDTH or _is_emoji(char):
+    if char in _ZERO_WIDTH or is_emoji(char):
         return ""
     if char == "\u3000":
         return " "

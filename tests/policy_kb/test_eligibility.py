@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cases import records
 from bot.cases.records import EmployerRecord, EmploymentRecord, HrAgencyRecord, PersonRecord, PlacementRecord
 from policy_kb.eligibility import (
-    EMPLOYMENT_STATUS_LABELS,
     EmployerFacts,
     EmploymentFacts,
     Finding,
@@ -28,7 +26,7 @@ from policy_kb.eligibility import (
     format_findings,
 )
 from policy_kb.loader import KB_ROOT, KnowledgeBaseError, load_kb
-from policy_kb.model import EMPLOYER_KINDS, EMPLOYMENT_STATUSES, PERSON_CATEGORIES, KnowledgeBase
+from policy_kb.model import KnowledgeBase
 
 DOC = "linrenshezi-2021-88"
 IN_2023 = dt.date(2023, 6, 1)
@@ -382,14 +380,6 @@ def test_case_records_satisfy_the_protocols() -> None:
     assert isinstance(AGENCY, HrAgencyFacts)
     assert isinstance(employment(), EmploymentFacts)
     assert isinstance(placement(), PlacementFacts)
-
-
-def test_case_code_lists_are_known_to_the_rules() -> None:
-    assert set(records.EMPLOYER_KIND_LABELS) == set(EMPLOYER_KINDS)
-    assert set(records.EMPLOYMENT_STATUS_LABELS) == set(EMPLOYMENT_STATUSES) == set(EMPLOYMENT_STATUS_LABELS)
-    assert set(records.CATEGORY_LABELS) - {"other"} <= set(PERSON_CATEGORIES)
-    for code, label in records.CATEGORY_LABELS.items():
-        assert PERSON_CATEGORIES.get(code, label) == label
 
 
 # --- What the person reads -------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from bot.cases import admin, demo_data
 from bot.cases.models import Base, Person
-from bot.cases.records import CATEGORY_LABELS, EMPLOYER_KIND_LABELS, EMPLOYMENT_STATUS_LABELS
 from bot.cases.sql_store import build_engine
 from bot.settings import PROJECT_ROOT
 from bot.validation import (
@@ -30,6 +29,7 @@ from bot.validation import (
     validate_mobile,
     validate_name,
 )
+from policy_kb.vocabulary import EMPLOYER_KIND_LABELS, EMPLOYMENT_STATUS_LABELS, RECORDED_PERSON_CATEGORIES
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -146,7 +146,7 @@ def test_demo_persons_are_valid_and_obviously_fictional(person: Any) -> None:
     assert validate_id_number(person.id_number, TODAY) == person.id_number
     assert validate_mobile(person.phone) == person.phone and person.phone.startswith("1700000")
     assert validate_name(person.name) == person.name and person.name.startswith("测试")
-    assert person.category in CATEGORY_LABELS
+    assert person.category in RECORDED_PERSON_CATEGORIES
     assert person.employment_status in EMPLOYMENT_STATUS_LABELS
     area = person.id_number[:6]
     if person.category == "central_western_migrant":

@@ -10,6 +10,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+# The code lists come from the vocabulary, so every list exists once (see bot/cases/checks.py).
+from bot.cases.checks import (
+    CATEGORY_CHECK,
+    EMPLOYER_KIND_CHECK,
+    EMPLOYMENT_STATUS_CHECK,
+    LOCAL_OR_AWAY_CHECK,
+    STATUS_CHECK,
+)
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -27,7 +36,7 @@ def upgrade() -> None:
         sa.Column("contact_phone", sa.String(length=11), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('enterprise', 'cooperative', 'assistance_workshop', 'community_factory', 'satellite_factory')",
+            EMPLOYER_KIND_CHECK,
             name=op.f("ck_employers_kind"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_employers")),
@@ -60,11 +69,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "category IN ('poverty_alleviated', 'edge_of_poverty', 'relocated', 'central_western_migrant', 'other')",
+            CATEGORY_CHECK,
             name=op.f("ck_persons_category"),
         ),
         sa.CheckConstraint(
-            "employment_status IN ('employed', 'unemployed', 'flexible', 'public_welfare_post', 'self_employed')",
+            EMPLOYMENT_STATUS_CHECK,
             name=op.f("ck_persons_employment_status"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
@@ -116,7 +125,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "status IN ('submitted', 'in_review', 'approved', 'rejected', 'completed', 'cancelled')",
+            STATUS_CHECK,
             name=op.f("ck_handoff_requests_status"),
         ),
         sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_handoff_requests_person_id_persons")),
@@ -139,11 +148,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(LOCAL_OR_AWAY_CHECK, name=op.f("ck_job_seeking_registrations_local_or_away")),
         sa.CheckConstraint(
-            "local_or_away IN ('local', 'away')", name=op.f("ck_job_seeking_registrations_local_or_away")
-        ),
-        sa.CheckConstraint(
-            "status IN ('submitted', 'in_review', 'approved', 'rejected', 'completed', 'cancelled')",
+            STATUS_CHECK,
             name=op.f("ck_job_seeking_registrations_status"),
         ),
         sa.ForeignKeyConstraint(
@@ -187,7 +194,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "status IN ('submitted', 'in_review', 'approved', 'rejected', 'completed', 'cancelled')",
+            STATUS_CHECK,
             name=op.f("ck_subsidy_applications_status"),
         ),
         sa.CheckConstraint(
@@ -248,7 +255,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "status IN ('submitted', 'in_review', 'approved', 'rejected', 'completed', 'cancelled')",
+            STATUS_CHECK,
             name=op.f("ck_training_enrolments_status"),
         ),
         sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_training_enrolments_person_id_persons")),
@@ -270,7 +277,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "status IN ('submitted', 'in_review', 'approved', 'rejected', 'completed', 'cancelled')",
+            STATUS_CHECK,
             name=op.f("ck_transport_requests_status"),
         ),
         sa.CheckConstraint("party_size >= 1", name=op.f("ck_transport_requests_party_size")),
