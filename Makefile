@@ -61,8 +61,8 @@ test: $(STAMP_MODEL) ## Every check: pip check, lint, pytest, data validation, t
 	@echo "make test: 全部检查通过"
 
 eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report on the held-out set (reports/)
-	$(PY) -m bot.evaluation
-	$(PY) -m bot.nlu.report
+	$(PY) -m evaluation.policy_answers
+	$(PY) -m evaluation.nlu_report
 
 bench: $(STAMP_MODEL) ## Latency of answers and REST turns on this machine
 	$(PY) -m bot.bench

@@ -6,8 +6,9 @@ import datetime as dt
 from functools import lru_cache
 
 from bot import settings
+from bot.cases import make_store
 from bot.cases.records import AccessContext
-from bot.cases.store import CaseStore, make_store
+from bot.cases.store import CaseStore
 from bot.privacy import install_log_masking
 from bot.quantities import people_count
 from policy_kb.answer import PolicyResponder

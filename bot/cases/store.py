@@ -1,4 +1,4 @@
-"""The case-system interface the assistant talks to, and :func:`make_store` that picks an implementation.
+"""The case-system interface the assistant talks to (:func:`bot.cases.make_store` picks an implementation).
 
 Two implementations return the same records (:mod:`bot.cases.records`):
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from bot.cases.records import (
     AccessContext,
@@ -34,9 +33,6 @@ from bot.cases.records import (
     TrainingEnrolmentRecord,
     TransportRequestRecord,
 )
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 
 class CaseStore(abc.ABC):
@@ -187,17 +183,3 @@ class CaseStore(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release connections; the store must not be used afterwards."""
-
-
-def make_store(settings: Settings) -> CaseStore:
-    """The store the settings ask for: the HTTP API when ``CASE_API_URL`` is set, else the SQL database.
-
-    Creates an engine or an HTTP session, but connects to nothing until the first call.
-    """
-    if settings.case_api_url:
-        from bot.cases.http_store import HttpCaseStore
-
-        return HttpCaseStore.from_settings(settings)
-    from bot.cases.sql_store import SqlCaseStore
-
-    return SqlCaseStore(settings.case_db_url, today=settings.today)

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.cases import demo_data
+from bot.cases import demo_data, make_store
 from bot.cases.errors import CaseSystemError, CaseSystemUnavailable, IdentityMismatch
 from bot.cases.http_store import POST_TIMEOUT_MESSAGE, CaseApiClient, HttpCaseStore
 from bot.cases.records import AccessContext, PersonDetails
 from bot.cases.sql_store import SqlCaseStore
-from bot.cases.store import make_store
 from bot.settings import Settings
 
 ACCESS = AccessContext(conversation_id="conv-http", channel="rest", purpose="查询办理进度")

@@ -1,4 +1,4 @@
-"""Hygiene of the held-out NLU set tests/nlu/test_nlu.yml that `python -m bot.nlu.report` scores."""
+"""Hygiene of the held-out NLU set tests/nlu/test_nlu.yml that `python -m evaluation.nlu_report` scores."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.nlu.report import (
+from evaluation.nlu_report import (
     HELD_OUT,
     UNCLEAR,
     check_unclear,

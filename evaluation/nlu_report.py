@@ -1,4 +1,4 @@
-"""``python -m bot.nlu.report``: intent and entity figures of the trained model on the held-out NLU set.
+"""``python -m evaluation.nlu_report``: intent and entity figures of the trained model on the held-out NLU set.
 
 Runs Rasa's NLU evaluation (``rasa.model_testing.test_nlu``) on ``tests/nlu/test_nlu.yml`` with the
 confusion matrix and histogram plotted into the output folder, then reads ``intent_report.json`` and
@@ -282,7 +282,7 @@ def _load_nlu(path: Path) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry of ``python -m bot.nlu.report``."""
+    """Command-line entry of ``python -m evaluation.nlu_report``."""
     parser = argparse.ArgumentParser(description="NLU 留出集评测报告")
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--data", type=Path, default=HELD_OUT)

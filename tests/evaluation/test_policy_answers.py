@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot.evaluation import Question, check, evaluate_assistant, evaluate_baseline, load_questions, rasa_parser
+from evaluation.policy_answers import (
+    Question,
+    check,
+    evaluate_assistant,
+    evaluate_baseline,
+    load_questions,
+    rasa_parser,
+)
 
 MIN_SHARE = 0.90
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.report import (
+from evaluation.nlu_report import (
     LabelScore,
     ReportError,
     UnclearReport,

@@ -192,7 +192,7 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry of ``python -m bot.evaluation``."""
+    """Command-line entry of ``python -m evaluation.policy_answers``."""
     parser = argparse.ArgumentParser(description="政策问答评测")
     parser.add_argument("--questions", default=str(QUESTIONS))
     parser.add_argument("--model", default=str(MODEL))
