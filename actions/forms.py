@@ -62,14 +62,9 @@ class AssistantFormValidation(FormValidationAction):
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
         responder = services.policy_responder()
-        name = intent.get("name") or ""
         if float(intent.get("confidence") or 0) < MID_FORM_QUESTION_CONFIDENCE:
             return False
-        if not (responder.topic_of_intent(name) or name in ("ask_contact", "ask_validity", "ask_responsibility")):
-            return False
-        text = latest_text(tracker)
-        hits = await asyncio.to_thread(responder.retriever.search, text, 1)
-        if responder.topic_of_intent(name) and not (hits and hits[0].score >= responder.retrieval_threshold):
+        if not await asyncio.to_thread(responder.answers_mid_form, intent.get("name"), latest_text(tracker)):
             return False
         answer = await asyncio.to_thread(responder.respond_to_parse, message, services.today())
         dispatcher.utter_message(text=answer.text + "\n——我们接着办理刚才的事。")

@@ -22,23 +22,12 @@ import yaml
 from actions.clarify import clarify
 from bot.quantities import people_count
 from bot.settings import PROJECT_ROOT
-from policy_kb.answer import PolicyResponder
+from policy_kb.answer import ROUTED_ELSEWHERE, PolicyResponder
 from policy_kb.baseline import ParagraphBaseline
 from policy_kb.loader import default_kb
 
 QUESTIONS = PROJECT_ROOT / "tests" / "policy_eval" / "questions.yml"
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
-# Intents whose rule runs action_answer_policy (see data/rules/).
-ROUTED_ELSEWHERE = {
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "stop",
-    "ask_capabilities",
-    "request_human",
-}
 
 Parser = Callable[[str], Awaitable[dict[str, Any]]]
 

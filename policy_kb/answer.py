@@ -13,7 +13,13 @@ from policy_kb.model import Clause, KnowledgeBase
 from policy_kb.retriever import ClauseRetriever
 
 TOPIC_INTENT_PREFIX = "ask_"
-META_INTENTS = ("ask_contact", "ask_validity", "ask_responsibility", "ask_original_text")
+# Questions about the document as a whole (who to contact, how long it is valid, which department does what).
+DOCUMENT_INTENTS = ("ask_contact", "ask_validity", "ask_responsibility")
+META_INTENTS = (*DOCUMENT_INTENTS, "ask_original_text")
+# Intents whose rules run something other than the policy answer (see data/rules/).
+ROUTED_ELSEWHERE = frozenset(
+    {"greet", "goodbye", "thank", "affirm", "deny", "stop", "ask_capabilities", "request_human"}
+)
 ORIGINAL_TEXT_OFFER = "回复“原文”可查看条文原文。"
 
 
@@ -157,28 +163,42 @@ class PolicyResponder:
         if topic and confident:
             return self._clause_answer(self.kb.clause_for_topic(topic, on), text, on)
         if intent == "ask_original_text" and confident:
-            clause = self._clause_from_ref(last_clause_ref)
-            hits = self.retriever.search(text, limit=1)
-            if hits and hits[0].score >= self.retrieval_threshold:
-                clause = hits[0].item
+            clause = self.matching_clause(text) or self._clause_from_ref(last_clause_ref)
             if clause:
                 return original_text(self.kb, clause)
             return Answer(text="请先告诉我您想看哪一项政策，例如“以工代训的原文”。", kind="original")
         if intent == "out_of_scope" and confident:
-            hits = self.retriever.search(text, limit=1)
-            if hits and hits[0].score >= self.strong_retrieval:
-                return self._clause_answer(hits[0].item, text, on)
-            return out_of_scope(self.kb)
+            clause = self.matching_clause(text, at_least=self.strong_retrieval)
+            return self._clause_answer(clause, text, on) if clause else out_of_scope(self.kb)
         if intent == "ask_contact" and confident:
             return contact(self.kb, on)
         if intent == "ask_validity" and confident:
             return validity(self.kb, on)
         if intent == "ask_responsibility" and confident:
             return responsibility(self.kb, text, on)
+        clause = self.matching_clause(text)
+        return self._clause_answer(clause, text, on) if clause else out_of_scope(self.kb)
+
+    def matching_clause(self, text: str, *, at_least: float | None = None) -> Clause | None:
+        """The clause the full-text search finds for ``text`` with a score of at least ``at_least``.
+
+        Args:
+            text: the question.
+            at_least: the BM25 score required; the retrieval threshold when not given.
+        """
         hits = self.retriever.search(text, limit=1)
-        if hits and hits[0].score >= self.retrieval_threshold:
-            return self._clause_answer(hits[0].item, text, on)
-        return out_of_scope(self.kb)
+        threshold = self.retrieval_threshold if at_least is None else at_least
+        return hits[0].item if hits and hits[0].score >= threshold else None
+
+    def answers_mid_form(self, intent: str | None, text: str) -> bool:
+        """Whether a message inside a form is a policy question to answer before going on with the form.
+
+        A question about the document (contact, validity, responsibilities) is; a topic intent is only when
+        the search finds a clause for the text too, so that a name or a place is never taken for a question.
+        """
+        if intent in DOCUMENT_INTENTS:
+            return True
+        return self.topic_of_intent(intent) is not None and self.matching_clause(text) is not None
 
     def _clause_answer(self, clause: Clause, text: str, on: dt.date) -> Answer:
         people = self.count_people(text) if clause.benefit else None

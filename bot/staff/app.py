@@ -9,8 +9,8 @@ from typing import Any
 from sanic import Sanic
 
 from actions.services import policy_responder
+from bot.cases import make_store
 from bot.cases.sql_store import build_engine
-from bot.cases.store import make_store
 from bot.settings import Settings
 from bot.staff.accounts import Accounts
 from bot.staff.assist import RasaNlu

@@ -17,8 +17,7 @@ import requests
 from markupsafe import Markup, escape
 
 from actions.clarify import clarify
-from bot.evaluation import ROUTED_ELSEWHERE
-from policy_kb.answer import Answer, PolicyResponder
+from policy_kb.answer import ROUTED_ELSEWHERE, Answer, PolicyResponder
 from policy_kb.dates import ClauseStatus, clause_status, expiry_reason, format_date
 from policy_kb.model import Clause
 
