@@ -13,24 +13,32 @@ from bot.privacy import mask_id_number, mask_phone
 from bot.validation import ValidationError
 from policy_kb.vocabulary import LOCAL_OR_AWAY_LABELS, PERSON_CATEGORY_LABELS
 
-_NO_RE = re.compile(r"不|没|无|否|别|算了吧|no\b", re.IGNORECASE)
-_YES_RE = re.compile(r"是|要|需要|对|好|坐|可以|愿意|想|行|嗯|参加|有|ok|yes|确认|没问题|没错", re.IGNORECASE)
+# Agreements spelt with a negation character (没问题 = fine, 不错 = right): read before looking for a "no".
+_AGREEING_IDIOMS_RE = re.compile(r"没(?:有)?问题|没错|不错|没毛病|错不了|那还用说|求之不得")
+# Not an answer either way: asked again.
+_UNSURE_RE = re.compile(r"不知道|不清楚|不确定|说不好|不一定|无所谓|都行|再说|考虑一下|想想")
+_NO_RE = re.compile(r"不|没|无|否|别|甭|算了|免了|拉倒|no\b", re.IGNORECASE)
+_YES_RE = re.compile(r"是|要|需要|对|好|坐|可以|愿意|想|行|嗯|参加|有|中|当然|必须|肯定|ok|yes|确认", re.IGNORECASE)
 _AWAY_RE = re.compile(r"外地|外出|外省|省外|外县|出去|去外|外面|南方|江苏|浙江|上海|广东|北京|异地")
 _LOCAL_RE = re.compile(r"本地|就近|当地|家门口|家附近|县里|本县|附近|不出去|不外出|就地|本村|乡里|镇上")
 
 
 def parse_yes_no(text: str, question: str) -> bool:
-    """``要``/``需要``/``是的`` → True, ``不用``/``不需要``/``没有`` → False (negation wins).
+    """``要``/``需要``/``是的``/``没问题`` → True, ``不用``/``不需要``/``没有`` → False.
+
+    Agreements that contain a negation character (``没问题``, ``没错``, ``不错``) are read first; after them,
+    a negation wins (``好的，不用了`` → False). ``不知道``/``都行`` are not answers and are asked again.
 
     Raises:
         ValidationError: neither; the message repeats ``question``.
     """
     compact = unicodedata.normalize("NFKC", text or "").strip()
-    if not compact or len(compact) > 30:
+    if not compact or len(compact) > 30 or _UNSURE_RE.search(compact):
         raise ValidationError(f"请回答“要”或“不要”：{question}")
-    if _NO_RE.search(compact):
+    rest, agreed = _AGREEING_IDIOMS_RE.subn("", compact)
+    if _NO_RE.search(rest):
         return False
-    if _YES_RE.search(compact):
+    if agreed or _YES_RE.search(rest):
         return True
     raise ValidationError(f"请回答“要”或“不要”：{question}")
 

@@ -63,4 +63,9 @@ async def test_eligibility_for_a_verified_person(seeded_store, tracker_for, disp
     tracker = tracker_for("0001", "inform", slots={"verified_id_number": WANG_FANG[0]})
     await ActionShowEligibility().run(dispatcher, tracker, domain)
     text = dispatcher.messages[0]["text"]
-    assert "符合" in text and "第（二）条" in text and "12333" in text
+    lines = text.splitlines()
+    # 王芳 is 脱贫享受政策人口 and not employed: 以工代赈 applies, 灵活就业 (for flexible workers) does not.
+    assert any(line.startswith("✔ 符合｜第（三）条") and "属于脱贫享受政策人口" in line for line in lines)
+    assert any(line.startswith("✘ 不符合｜第（二）条") and "登记的就业状态是未就业" in line for line in lines)
+    assert any(line.startswith("？需进一步核实｜第（十三）条") for line in lines)
+    assert "12333" in lines[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.employer import ActionShowEstimate, ValidateEstimateForm, subsidy_kind_of
+from actions.forms import FORM_SLOTS, ActionStopForm
 from actions.registration import ActionSubmitRegistration, ValidateJobSeekingForm
 from bot.cases.records import AccessContext
 
@@ -41,10 +42,23 @@ async def test_someone_elses_id_is_refused_without_saving(seeded_store, tracker_
     assert [i.kind for i in seeded_store.get_status("371302198503120427", access=ACCESS)] == []
 
 
-async def test_unconfirmed_registration_saves_nothing(seeded_store, tracker_for, dispatcher, domain):
-    slots = {**NEW_PERSON, "registration_confirmed": None}
-    await ActionSubmitRegistration().run(dispatcher, tracker_for("算了", "stop", slots=slots), domain)
+@pytest.mark.parametrize("confirmed", [None, False])
+async def test_unconfirmed_registration_saves_nothing_and_forgets_the_answers(
+    seeded_store, tracker_for, dispatcher, domain, confirmed
+):
+    slots = {**NEW_PERSON, "registration_confirmed": confirmed}
+    events = await ActionSubmitRegistration().run(dispatcher, tracker_for("算了", "stop", slots=slots), domain)
     assert seeded_store.find_person(NEW_PERSON["id_number"], access=ACCESS) is None
+    assert dispatcher.messages == []
+    cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
+    assert {"id_number", "phone", "person_name", "registration_confirmed"} <= cleared
+    assert not any(e["event"] == "slot" and e["name"] == "verified_id_number" for e in events)
+
+
+async def test_stopping_the_form_says_so_and_clears_every_answer(tracker_for, dispatcher, domain):
+    events = await ActionStopForm().run(dispatcher, tracker_for("算了", "stop", slots=NEW_PERSON), domain)
+    assert "已停止办理" in dispatcher.messages[0]["text"] and "没有保存" in dispatcher.messages[0]["text"]
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == dict.fromkeys(FORM_SLOTS)
 
 
 async def test_correction_at_confirmation_changes_one_field(tracker_for, dispatcher, domain):

@@ -7,17 +7,30 @@ import pytest
 from bot.form_values import Correction, parse_correction, parse_work_location, parse_yes_no, registration_summary
 from bot.validation import ValidationError
 
+# Replies people give to "要坐“点对点”专车吗？" / "想参加技能培训吗？", as typed.
+YES_NO_REPLIES = [
+    ("要", True), ("需要的", True), ("好的，坐", True), ("ok", True), ("OK", True), ("是的", True),
+    ("嗯嗯", True), ("对", True), ("可以", True), ("行啊", True), ("愿意参加", True), ("想去", True),
+    ("中", True), ("当然要", True), ("必须的", True), ("肯定坐", True), ("确认", True),
+    ("没问题", True), ("没错", True), ("好的没问题", True), ("不错，要", True), ("没有问题", True),
+    ("没毛病", True), ("没问题，坐专车", True), ("要，没错", True), ("嗯，没问题的", True),
+    ("不用", False), ("不需要", False), ("没有", False), ("不要了", False), ("不想参加", False),
+    ("不坐", False), ("别了", False), ("算了", False), ("甭了", False), ("免了吧", False), ("no", False),
+    ("好的，不用了", False), ("没问题，但是不坐专车", False), ("不错，不过不需要", False), ("我自己去，不坐", False),
+]  # fmt: skip
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("要", True), ("需要的", True), ("好的，坐", True), ("ok", True), ("不用", False), ("不需要", False),
-     ("没有", False), ("不要了", False), ("不想参加", False)],
-)  # fmt: skip
+
+@pytest.mark.parametrize(("text", "expected"), YES_NO_REPLIES)
 def test_yes_no(text: str, expected: bool) -> None:
     assert parse_yes_no(text, "要坐专车吗？") is expected
 
 
-@pytest.mark.parametrize("text", ["", "张三", "3月5日", "x" * 100])
+def test_the_yes_no_table_is_large_and_balanced() -> None:
+    answers = [expected for _, expected in YES_NO_REPLIES]
+    assert len(answers) >= 30 and answers.count(True) >= 10 and answers.count(False) >= 10
+
+
+@pytest.mark.parametrize("text", ["", "张三", "3月5日", "x" * 100, "不知道", "都行", "我再考虑一下"])
 def test_yes_no_reasks_with_the_question(text: str) -> None:
     with pytest.raises(ValidationError, match="要坐专车吗"):
         parse_yes_no(text, "要坐专车吗？")
