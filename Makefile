@@ -62,6 +62,7 @@ test: $(STAMP_MODEL) ## Every check: pip check, lint, pytest, data validation, t
 
 eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report on the held-out set (reports/)
 	$(PY) -m evaluation.policy_answers
+	$(PY) -m evaluation.answer_sets
 	$(PY) -m evaluation.nlu_report
 
 bench: $(STAMP_MODEL) ## Latency of answers and REST turns on this machine

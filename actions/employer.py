@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from typing import Any
 
@@ -14,9 +15,11 @@ from actions import services
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
 from bot.cases.errors import CaseStoreError
+from bot.facts import extract_facts
 from bot.quantities import people_count
-from policy_kb.dates import clause_time_note
-from policy_kb.estimate import estimate
+from policy_kb.answer import answer_estimate
+from policy_kb.model import Clause, KnowledgeBase
+from policy_kb.stated import estimate_groups
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
 
 # Which clause topic a subsidy question is about, by the words people use.
@@ -65,12 +68,20 @@ class ValidateEstimateForm(AssistantFormValidation):
         """A number of people in the message; when asked for it, any number."""
         if tracker.get_slot("people_count"):
             return {}
-        count = people_count(latest_text(tracker))
+        text = latest_text(tracker)
+        count = extract_facts(text).total or people_count(text)
         if count:
             return {"people_count": count}
         if tracker.get_slot("requested_slot") == "people_count":
             return {"people_count": latest_text(tracker)}
         return {}
+
+    async def extract_subsidy_months(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        """Months stated in the message that started the form ("干了6个月"); asked for otherwise."""
+        if tracker.get_slot("subsidy_months") or tracker.get_slot("requested_slot") == "subsidy_months":
+            return {}
+        months = extract_facts(latest_text(tracker)).months_worked
+        return {"subsidy_months": months} if months else {}
 
     async def validate_people_count(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """1–10000 people."""
@@ -84,6 +95,8 @@ class ValidateEstimateForm(AssistantFormValidation):
 
     async def validate_subsidy_months(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """Months employed with training (capped later by the clause's maximum)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return {"subsidy_months": value}
 
         def parse(text: str) -> int:
             return validation.parse_quantity(text, what="月数", example="6 个月", minimum=1, maximum=120)
@@ -91,29 +104,47 @@ class ValidateEstimateForm(AssistantFormValidation):
         return await self.validated("subsidy_months", value, dispatcher, tracker, parse)
 
 
+def estimate_text(kb: KnowledgeBase, clause: Clause, texts: list[str], people: int, months: int | None, today) -> str:
+    """The estimate for what the asker said in ``texts`` (the form's messages), split by group.
+
+    The form's answers (``people``, ``months``) win over what the text seemed to say; the exclusions the
+    asker stated ("其中2个以前享受过以工代训") are read from the text and subtracted, each named with its reason.
+    """
+    facts = extract_facts("，".join(texts))
+    facts = dataclasses.replace(facts, total=people, months_worked=months or facts.months_worked)
+    result = estimate_groups(clause, facts)
+    return answer_estimate(kb, clause, today, result).text
+
+
+def form_texts(tracker: Tracker, form: str) -> list[str]:
+    """What the user said since ``form`` started (including the message that started it)."""
+    texts: list[str] = []
+    for event in tracker.events:
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            texts = [texts[-1]] if texts else []  # the message that started the form
+        elif event.get("event") == "user" and event.get("text"):
+            texts.append(event["text"])
+    return texts
+
+
 class ActionShowEstimate(Action):
-    """Computes the standard amount from the knowledge base and says whether the clause applies today."""
+    """Computes the amount from the knowledge base for what the asker said, and whether the clause applies today."""
 
     def name(self) -> str:
         """Action name used in the domain."""
         return "action_show_estimate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        """Say the sum, the key condition, the time note and the citation."""
+        """Say the sum split by group, the excluded people, the time note and the citation."""
         kind, people = tracker.get_slot("subsidy_kind"), tracker.get_slot("people_count")
         kb, today = services.knowledge_base(), services.today()
         clause = kb.clause_for_topic(kind, today) if kind else None
         if not clause or not clause.benefit or not people:
             return clear_form_slots()
         months = tracker.get_slot("subsidy_months")
-        result = estimate(clause.benefit, int(people), int(months) if months else None)
-        doc = kb.document_by_id(clause.document_id)
-        note = clause_time_note(doc, clause, today, kb.hotline)
-        lines = [f"【{clause.benefit.name}】{result.sentence}", f"条件：{clause.key_condition}"]
-        if note:
-            lines.append(note)
-        lines.append(clause.citation)
-        dispatcher.utter_message(text="\n".join(lines))
+        texts = form_texts(tracker, "estimate_form")
+        text = estimate_text(kb, clause, texts, int(people), int(months) if months else None, today)
+        dispatcher.utter_message(text=text)
         return clear_form_slots()
 
 

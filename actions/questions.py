@@ -21,7 +21,7 @@ QUESTIONS: dict[str, str] = {
     "work_wanted": "您想找什么样的工作？例如：电工、进厂、保洁、家政。",
     "work_location": "想在本地就近工作，还是外出务工？",
     "needs_transport": "外出务工需要坐“点对点”专车吗？",
-    "wants_training": "想参加免费的职业技能培训吗？",
+    "wants_training": "想参加职业技能培训吗？",
     "destination": "要去哪里务工？请说城市或县，例如：江苏昆山。",
     "departure_date": "打算哪天出发？例如：正月初八、下周一、3月5日。",
     "party_size": "一共几个人同行（包括您自己）？",

@@ -20,7 +20,7 @@ from bot.privacy import mask_id_number
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
 
 TRANSPORT_QUESTION = "外出务工需要坐“点对点”专车吗？"
-TRAINING_QUESTION = "想参加免费的职业技能培训吗？"
+TRAINING_QUESTION = "想参加职业技能培训吗？"
 
 
 def slot_parsers(today) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from bot import settings
 from bot.cases import make_store
 from bot.cases.records import AccessContext
 from bot.cases.store import CaseStore
+from bot.facts import extract_facts
 from bot.privacy import install_log_masking
 from bot.quantities import people_count
 from policy_kb.answer import PolicyResponder
@@ -24,7 +25,7 @@ def knowledge_base() -> KnowledgeBase:
 @lru_cache(maxsize=1)
 def policy_responder() -> PolicyResponder:
     """The router from parsed messages to policy answers."""
-    return PolicyResponder(knowledge_base(), count_people=people_count)
+    return PolicyResponder(knowledge_base(), count_people=people_count, extract_facts=extract_facts)
 
 
 def today() -> dt.date:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from actions.clarify import clarify
+from bot.facts import extract_facts
 from bot.quantities import people_count
 from bot.settings import PROJECT_ROOT
 from policy_kb.answer import ROUTED_ELSEWHERE, PolicyResponder
@@ -106,7 +107,7 @@ def score(outcomes: list[Outcome]) -> Score:
 
 async def evaluate_assistant(questions: list[Question], parse: Parser) -> Score:
     """Run every question through ``parse`` and the policy responder."""
-    responder = PolicyResponder(default_kb(), count_people=people_count)
+    responder = PolicyResponder(default_kb(), count_people=people_count, extract_facts=extract_facts)
     outcomes = []
     for q in questions:
         parsed = await parse(q.text)

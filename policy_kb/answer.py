@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_kb.dates import clause_time_note, document_expired, format_date
+from policy_kb.dates import ClauseStatus, clause_status, clause_time_note, document_expired, format_date
 from policy_kb.estimate import estimate
+from policy_kb.lookup import ClauseReference, find_reference
+from policy_kb.message import split_questions, strip_filler
 from policy_kb.model import Clause, KnowledgeBase
 from policy_kb.retriever import ClauseRetriever
+from policy_kb.stated import Application, GroupEstimate, StatedFacts, apply_to_person, estimate_groups
 
 TOPIC_INTENT_PREFIX = "ask_"
 # Questions about the document as a whole (who to contact, how long it is valid, which department does what).
@@ -18,7 +22,18 @@ DOCUMENT_INTENTS = ("ask_contact", "ask_validity", "ask_responsibility")
 META_INTENTS = (*DOCUMENT_INTENTS, "ask_original_text")
 # Intents whose rules run something other than the policy answer (see data/rules/).
 ROUTED_ELSEWHERE = frozenset(
-    {"greet", "goodbye", "thank", "affirm", "deny", "stop", "ask_capabilities", "request_human"}
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "deny",
+        "stop",
+        "ask_capabilities",
+        "request_human",
+        "chitchat",
+        "ask_bot_identity",
+    }
 )
 ORIGINAL_TEXT_OFFER = "回复“原文”可查看条文原文。"
 
@@ -38,11 +53,13 @@ class Answer:
         return f"{self.clause.document_id}#{self.clause.number}" if self.clause else None
 
 
-def answer_clause(kb: KnowledgeBase, clause: Clause, on: dt.date, people: int | None = None) -> Answer:
+def answer_clause(
+    kb: KnowledgeBase, clause: Clause, on: dt.date, people: int | None = None, heading: str | None = None
+) -> Answer:
     """The concise answer for ``clause`` as of ``on``; with ``people``, the standard amount for them too."""
     doc = kb.document_by_id(clause.document_id)
     note = clause_time_note(doc, clause, on, kb.hotline)
-    heading = clause.benefit.name if clause.benefit else clause.title
+    heading = heading or (clause.benefit.name if clause.benefit else clause.title)
     lines = [f"【{heading}】{clause.answer}"]
     if people and clause.benefit:
         lines.append(estimate(clause.benefit, people).sentence)
@@ -52,7 +69,122 @@ def answer_clause(kb: KnowledgeBase, clause: Clause, on: dt.date, people: int | 
     elif note:
         lines.append(note)
     lines += [clause.citation, ORIGINAL_TEXT_OFFER]
+    lines = fit_message(lines, optional=(ORIGINAL_TEXT_OFFER, f"提醒：{clause.key_condition}"))
     return Answer(text="\n".join(lines), clause=clause)
+
+
+MAX_MESSAGE_CHARS = 300
+
+
+def fit_message(lines: list[str], optional: tuple[str, ...] = ()) -> list[str]:
+    """Drop ``optional`` lines, in order, until the message fits one WeChat-sized reply (300 characters)."""
+    out = list(lines)
+    for line in optional:
+        if len("\n".join(out)) <= MAX_MESSAGE_CHARS:
+            break
+        if line in out:
+            out.remove(line)
+    return out
+
+
+def _expired_notice(kb: KnowledgeBase, clause: Clause, on: dt.date, done: str = "计算") -> str:
+    """The time note for an answer computed from the clause (said after the figures it qualifies)."""
+    doc = kb.document_by_id(clause.document_id)
+    status = clause_status(doc, clause, on)
+    end = format_date(doc.effective_until) if doc.effective_until else ""
+    if status is ClauseStatus.CLAUSE_EXPIRED and document_expired(doc, on):
+        return (
+            f"请注意：这项政策只执行到{clause.valid_until_text}，已经结束，本文件也已于{end}截止，以下按原政策{done}；"
+            f"现行政策请咨询{kb.hotline.render()}。"
+        )
+    if status is ClauseStatus.DOCUMENT_EXPIRED:
+        return f"请注意：本文件已于{end}截止，以下按原政策{done}；现行政策请咨询{kb.hotline.render()}。"
+    return clause_time_note(doc, clause, on, kb.hotline)
+
+
+def answer_estimate(kb: KnowledgeBase, clause: Clause, on: dt.date, result: GroupEstimate) -> Answer:
+    """An estimate split by group: the excluded people named, the sum, what is still to be said."""
+    heading = clause.benefit.name if clause.benefit else clause.title
+    note = _expired_notice(kb, clause, on)
+    lines = ([note] if note else []) + [f"【{heading}】按您说的算："] + result.lines()
+    lines.append(clause.citation)
+    return Answer(text="\n".join(lines), clause=clause, kind="estimate", extras={"amount": result.amount})
+
+
+def answer_applied(kb: KnowledgeBase, clause: Clause, on: dt.date, result: Application) -> Answer:
+    """ "Does this apply to me": the deciding condition first, then the clause in brief and the citation."""
+    note = _expired_notice(kb, clause, on, done="判断")
+    summary = f"政策内容：{clause.answer}"
+    lines = ([note] if note else []) + [f"【{clause.title}】"] + result.lines() + [summary]
+    lines += [clause.citation, ORIGINAL_TEXT_OFFER]
+    # The policy summary goes first when space is short; “原文” gives the clause in full.
+    text = "\n".join(fit_message(lines, optional=(summary,)))
+    return Answer(text=text, clause=clause, kind="applied", extras={"outcome": result.outcome.value})
+
+
+def answer_reference(kb: KnowledgeBase, ref: ClauseReference, on: dt.date) -> Answer:
+    """A clause named by number or title: its summary (or, when asked, its text); a missing number said so."""
+    doc = kb.document(on)
+    if ref.clause is None:
+        last = doc.clauses[-1].label if doc.clauses else ""
+        text = (
+            f"{doc.number}共有{len(doc.clauses)}条（第（一）条至{last}），没有第{ref.number}条。"
+            "请说条款序号（如“第十二条”）或条款名称，我把内容发给您。"
+        )
+        return Answer(text=text, kind="clause_lookup")
+    clause = ref.clause
+    if ref.wants_original:
+        return original_text(kb, clause)
+    answer = answer_clause(kb, clause, on, heading=f"{clause.label} {clause.title}")
+    if ref.asks_which:
+        text = f"“{clause.title}”是{doc.number}{clause.label}。\n{answer.text}"
+        return Answer(text=text, clause=clause, kind="clause_lookup")
+    return Answer(text=answer.text, clause=clause, kind="clause_lookup")
+
+
+_VALIDITY_RE = re.compile(r"有效|截止|到期|过期|什么时候(?:结束|截止|到期)|还(?:管用|执行|能用)|执行到")
+_SENTENCE_RE = re.compile(r"(?<=[。；])")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def brief(clause: Clause, question: str) -> str:
+    """The sentence of the clause's answer (or key condition) closest to ``question``."""
+    sentences = [x.strip("；") for x in _SENTENCE_RE.split(f"{clause.answer}{clause.key_condition}") if x.strip()]
+    wanted = _bigrams(question)
+    best = max(sentences, key=lambda x: len(_bigrams(x) & wanted))
+    return best if best.endswith("。") else best + "。"
+
+
+def combine(
+    kb: KnowledgeBase, main: Answer, question: str, extras: list[tuple[str, Clause | None]], on: dt.date
+) -> Answer:
+    """The main answer, then one short line per further question (``clause`` ``None``: the document's validity).
+
+    To stay within one message the main answer loses, in turn, its reminder, its summary and the “原文” offer;
+    then it is cut to its closest sentence too; as a last resort the further questions are only named.
+    """
+    lines = main.text.split("\n")
+    added = []
+    for question, clause in extras:
+        if clause is None:
+            doc = kb.document(on)
+            state = "已经截止" if document_expired(doc, on) else "仍在执行期内"
+            added.append(f"另外，{doc.number}的执行期限到{format_date(doc.effective_until)}，{state}。")
+        else:
+            added.append(f"另外，【{clause.title}】{brief(clause, question)}（{clause.label}）")
+    optional = tuple(line for line in lines if line.startswith(("提醒：", "政策内容：")) or line == ORIGINAL_TEXT_OFFER)
+    body = fit_message([*lines, *added], optional=optional)
+    if len("\n".join(body)) > MAX_MESSAGE_CHARS and main.clause is not None and main.kind == "clause":
+        notice = [line for line in lines if line.startswith("请注意")]
+        first = f"【{main.clause.title}】{brief(main.clause, question)}"
+        body = [*notice, first, *added, main.clause.citation]
+    if len("\n".join(body)) > MAX_MESSAGE_CHARS:
+        titles = "、".join(f"“{c.title}”（回复“{c.label}”）" for _, c in extras if c is not None)
+        body = fit_message(lines, optional=optional) + ([f"您还问到{titles}，可以接着问我。"] if titles else [])
+    return Answer(text="\n".join(body), clause=main.clause, kind=main.kind, extras=main.extras)
 
 
 def original_text(kb: KnowledgeBase, clause: Clause) -> Answer:
@@ -122,6 +254,7 @@ class PolicyResponder:
         retrieval_threshold: float = 6.0,
         strong_retrieval: float = 15.0,
         count_people: Callable[[str], int | None] | None = None,
+        extract_facts: Callable[[str], StatedFacts] | None = None,
     ):
         """Build the router.
 
@@ -132,10 +265,13 @@ class PolicyResponder:
             strong_retrieval: BM25 score at which the question is clearly about a clause even though the
                 NLU called it out of scope (typos and unusual wording).
             count_people: finds "how many people" in a question (for subsidy sums); none by default.
+            extract_facts: reads the facts a question states (counts per group, category, months, origin…);
+                with it, estimates are split by group and "does this apply to me" is answered from the facts.
         """
         self.kb = kb
         self.strong_retrieval = strong_retrieval
         self.count_people = count_people or (lambda _text: None)
+        self.extract_facts = extract_facts
         self.retriever = ClauseRetriever(kb)
         self.intent_threshold = intent_threshold
         self.retrieval_threshold = retrieval_threshold
@@ -186,7 +322,7 @@ class PolicyResponder:
             text: the question.
             at_least: the BM25 score required; the retrieval threshold when not given.
         """
-        hits = self.retriever.search(text, limit=1)
+        hits = self.retriever.search(strip_filler(text), limit=1)
         threshold = self.retrieval_threshold if at_least is None else at_least
         return hits[0].item if hits and hits[0].score >= threshold else None
 
@@ -201,10 +337,44 @@ class PolicyResponder:
         return self.topic_of_intent(intent) is not None and self.matching_clause(text) is not None
 
     def _clause_answer(self, clause: Clause, text: str, on: dt.date) -> Answer:
+        if self.extract_facts is not None:
+            facts = self.extract_facts(text)
+            if clause.benefit and facts.counts_people:
+                result = estimate_groups(clause, facts)
+                if result is not None:
+                    return answer_estimate(self.kb, clause, on, result)
+            if facts.about_a_person:
+                applied = apply_to_person(clause, facts)
+                if applied is not None:
+                    return answer_applied(self.kb, clause, on, applied)
         people = self.count_people(text) if clause.benefit else None
         return answer_clause(self.kb, clause, on, people=people)
 
     def respond_to_parse(self, parse: Mapping[str, Any], on: dt.date, last_clause_ref: str | None = None) -> Answer:
+        """Answer a Rasa parse result; a message with several questions gets a short line for each further one.
+
+        See :meth:`respond_single` for how the main question is answered.
+        """
+        answer = self.respond_single(parse, on, last_clause_ref)
+        if answer.kind not in ("clause", "estimate", "applied"):
+            return answer
+        parts = split_questions(parse.get("text") or "")
+        if len(parts) < 2:
+            return answer
+        extras: list[tuple[str, Clause | None]] = []
+        seen = {answer.clause.number if answer.clause else None}
+        validity_added = False
+        for part in parts:
+            hits = self.retriever.search(part, limit=1)
+            if hits and hits[0].score >= self.retrieval_threshold and hits[0].item.number not in seen:
+                seen.add(hits[0].item.number)
+                extras.append((part, hits[0].item))
+            elif _VALIDITY_RE.search(part) and not validity_added and not (hits and hits[0].item.number in seen):
+                validity_added = True
+                extras.append((part, None))
+        return combine(self.kb, answer, parts[0], extras, on) if extras else answer
+
+    def respond_single(self, parse: Mapping[str, Any], on: dt.date, last_clause_ref: str | None = None) -> Answer:
         """Answer a Rasa parse result (``text``, ``intent``, ``intent_ranking``).
 
         When the fallback classifier fired, a clear full-text match (or one that agrees with the classifier's
@@ -214,10 +384,13 @@ class PolicyResponder:
         intent = parse.get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         text = parse.get("text") or ""
+        ref = find_reference(text, self.kb.document(on))
+        if ref is not None:
+            return answer_reference(self.kb, ref, on)
         if name == "nlu_fallback":
             ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
             best = ranking[0].get("name") if ranking else None
-            hits = self.retriever.search(text, limit=1)
+            hits = self.retriever.search(strip_filler(text), limit=1)
             if hits and (
                 hits[0].score >= self.strong_retrieval
                 or (hits[0].score >= self.retrieval_threshold and self.topic_of_intent(best) == hits[0].item.topic)

@@ -65,7 +65,7 @@ def clause_time_note(doc: Document, clause: Clause, on: dt.date, hotline: Hotlin
     if status is ClauseStatus.NOT_YET_ISSUED:
         return f"提示：{reason}。"
     if document_expired(doc, on):
-        original = "，以上是原政策内容" if status is ClauseStatus.DOCUMENT_EXPIRED else ""
+        original = "，这里说的是原政策内容" if status is ClauseStatus.DOCUMENT_EXPIRED else ""
         return f"请注意：{reason}{original}；现行政策请咨询{hotline.render()}。"
     end = format_date(doc.effective_until) if doc.effective_until else ""
     return f"请注意：{reason}；文件其他条款执行至{end}。" if end else f"请注意：{reason}。"

@@ -28,9 +28,13 @@ def _trained_texts() -> set[str]:
 
 
 def test_policy_questions_are_not_trained_on() -> None:
-    questions = yaml.safe_load((ROOT / "tests" / "policy_eval" / "questions.yml").read_text(encoding="utf-8"))
+    """No question of any evaluation set (questions.yml, estimates.yml, clause_lookup.yml, …) is trained on."""
     trained = _trained_texts()
-    assert [q["id"] for q in questions["questions"] if "".join(q["question"].split()) in trained] == []
+    overlaps = []
+    for path in sorted((ROOT / "tests" / "policy_eval").glob("*.yml")):
+        questions = yaml.safe_load(path.read_text(encoding="utf-8"))
+        overlaps += [(path.name, q["id"]) for q in questions["questions"] if "".join(q["question"].split()) in trained]
+    assert overlaps == []
 
 
 def test_conversation_test_messages_are_not_trained_on() -> None:

@@ -154,7 +154,7 @@ def assert_finding(f: Finding, verdict: Verdict, reasons: tuple[str, ...], absen
          ("本条适用于脱贫享受政策人口，登记的人员类别是边缘易致贫人口",), ()),
         # 十四 项目制培训: enrolment is checked by staff.
         ("十四", person("edge_of_poverty"), IN_2023, CHECK,
-         ("需要核实：已通过县区人社部门报名参加职业技能项目制培训",), ()),
+         ("需要核实：参加了职业技能项目制培训",), ()),
         ("十四", person("relocated"), IN_2023, NO, ("登记的人员类别是易地扶贫搬迁群众",), ("项目制培训",)),
         # The document's period: 2025-12-31 is the last day; before 2021-08-17 it had not been issued.
         ("二", person("poverty_alleviated", "flexible"), dt.date(2025, 12, 31), YES, ("属于脱贫享受政策人口",), ()),

@@ -1,0 +1,47 @@
+"""Long, run-on and multi-part messages: filler out, the questions split apart.
+
+A hotline agent types what a caller says ("来电人说他是沂水县的脱贫户，想问问公益岗合同签几年，还有点对点专车怎么报名");
+voice recognition adds "喂喂能听见不" and "那个啥". :func:`strip_filler` removes such noise and :func:`split_questions`
+cuts a message into the questions it asks, so each can be answered briefly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Noise of calls and voice input, and hotline note prefixes; removed wherever they stand.
+_FILLER_RE = re.compile(
+    r"喂+[,，\s]*|能听(?:见|到|得见)[吗不没嘛]?|听得见[吗不]?|听到了?[吗不]|信号不好|"
+    r"那个啥|那啥|就是说|这个这个|那个那个|怎么说呢|我跟你说|"
+    r"(?<![\u4e00-\u9fff])[嗯啊哦呃唉诶哎]+(?![\u4e00-\u9fff])|^[嗯啊哦呃唉诶哎]+|"
+    r"^(?:坐席记录|坐席|来电记录|记录)[:：]\s*"
+)
+_LEADING_NOISE_RE = re.compile(r"^[\s,，。.!！?？、~～]+")
+# Where a second question starts.
+_SPLIT_RE = re.compile(
+    r"[？?！!。；;\n]+|"
+    r"[，,]?\s*(?:还有(?:一个|个|就是)?(?:问题)?|另外(?:还)?(?:想)?(?:问)?(?:一下)?|再一个|再问(?:一下|一个)?|"
+    r"顺便(?:问)?(?:一下|下)?|其次|二是|第二个?(?:问题)?|一是)[，,:：]?"
+)
+_MIN_PART = 4
+
+
+def strip_filler(text: str) -> str:
+    """``喂喂能听见不俺想问那个公益岗一次签几年啊`` → ``俺想问公益岗一次签几年啊``."""
+    text = unicodedata.normalize("NFKC", text or "")
+    previous = None
+    while previous != text:
+        previous = text
+        text = _FILLER_RE.sub("", text)
+    text = re.sub(r"^那个\s*|那个(?=\s*[\u4e00-\u9fff]{2})", "", text)
+    text = re.sub(r"\s+", " ", text)
+    return _LEADING_NOISE_RE.sub("", text).strip()
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions in ``text`` (filler removed); one element for a single question."""
+    cleaned = strip_filler(text)
+    parts = [p.strip(" ，,、") for p in _SPLIT_RE.split(cleaned)]
+    parts = [p for p in parts if len(p) >= _MIN_PART]
+    return parts or ([cleaned] if cleaned else [])
