@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from bot.cases.errors import CaseStoreError
+from bot.handoff.hours import queued_notice
 from bot.privacy import mask_pii
 
 
@@ -34,10 +35,14 @@ class ActionOfferHuman(Action):
                 reason=reason,
                 id_number=tracker.get_slot("verified_id_number"),
             )
-            filed = f"已为您登记人工服务请求（编号 {handoff.reference}），工作人员会尽快联系您。"
+            engine = getattr(services.case_store(), "engine", None)
+            filed = await asyncio.to_thread(queued_notice, handoff.reference, engine)
         except CaseStoreError:
             filed = ""
+        if filed:
+            dispatcher.utter_message(text=filed)
+            return []
         dispatcher.utter_message(
-            text=f"{filed}如需马上咨询，请拨打{hotline}；也可以到户籍所在县区人力资源社会保障部门的服务窗口当面咨询。"
+            text=f"如需马上咨询，请拨打{hotline}；也可以到户籍所在县区人力资源社会保障部门的服务窗口当面咨询。"
         )
         return []

@@ -11,6 +11,10 @@ from sanic import Sanic
 from actions.services import policy_responder
 from bot.cases import make_store
 from bot.cases.sql_store import build_engine
+from bot.channels.wechat.api import WeChatApiClient
+from bot.handoff.outbox import Outbox
+from bot.handoff.queue import Handoffs
+from bot.handoff.rasa_api import RasaConversations
 from bot.settings import Settings
 from bot.staff.accounts import Accounts
 from bot.staff.assist import RasaNlu
@@ -19,7 +23,7 @@ from bot.staff.web import HERE, authenticate, error_page, security_headers, temp
 
 APP_NAME = "staff_console"
 # Page modules under bot/staff/pages/, in menu order.
-PAGE_MODULES = ("auth", "home", "assist", "caller", "contacts")
+PAGE_MODULES = ("auth", "home", "assist", "caller", "handoff", "contacts")
 
 
 def create_app(settings: Settings, **services: Any) -> Sanic:
@@ -38,6 +42,12 @@ def create_app(settings: Settings, **services: Any) -> Sanic:
     app.ctx.responder = policy_responder
     app.ctx.store = functools.lru_cache(maxsize=1)(lambda: make_store(settings))
     app.ctx.calls = Calls(engine, today=settings.today)
+    app.ctx.rasa = RasaConversations(f"http://{settings.rasa_host}:{settings.rasa_port}", settings.rasa_api_token)
+    app.ctx.handoffs = Handoffs(engine, app.ctx.rasa)
+    app.ctx.outbox = Outbox(engine)
+    app.ctx.wechat = functools.lru_cache(maxsize=1)(
+        lambda: WeChatApiClient(settings.wechat_api_base, settings.wechat_appid, settings.wechat_appsecret)
+    )
     # The ID number a caller verified, per (account, call), for the call only; and failed checks per call.
     app.ctx.verified = {}
     app.ctx.verify_failures = {}
