@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_WARN_20 := 1
 
-.PHONY: help setup run test lint format train shell db eval bench wechat-menu constraints clean
+.PHONY: help setup run test lint format train shell db eval bench wechat-menu constraints clean browser
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,7 +51,11 @@ format: $(STAMP_INSTALL) ## Format the code (ruff)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP_MODEL) ## Every check: pip check, lint, pytest, data validation, training, conversation tests
+browser: ## Install headless Chromium (Debian package) for the console's browser tests when it is missing
+	@command -v chromium >/dev/null 2>&1 || { echo "安装 chromium（浏览器测试需要）"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: $(STAMP_MODEL) browser ## Every check: pip check, lint, pytest, data validation, training, conversation tests
 	$(PY) -m pip check
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest

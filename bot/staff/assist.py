@@ -1,29 +1,32 @@
 """Agent assist: what the assistant would answer to the caller's words, with the clause, its figures and validity.
 
-The words go through the same trained NLU (Rasa's ``/model/parse`` behind ``RASA_API_TOKEN``) and the same
-:class:`~policy_kb.answer.PolicyResponder` and clarification the bot's actions use; nothing here decides an
-answer on its own. What is added is for the agent: the clause text with its figures marked, whether it is in
-force on the day, and the next two candidate clauses with the reason they came up.
+The words go through the same trained NLU (Rasa's ``/model/parse`` behind ``RASA_API_TOKEN``) and then the
+bot's own policy action (``action_answer_policy``, which hands unsure messages to the clarification); nothing
+here decides an answer on its own. What is added is for the agent: the clause text with its figures marked,
+whether it is in force on the day, and the next two candidate clauses with the reason they came up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 from markupsafe import Markup, escape
 
-from actions.clarify import clarify
-from policy_kb.answer import ROUTED_ELSEWHERE, Answer, PolicyResponder
+from policy_kb.answer import ROUTED_ELSEWHERE, PolicyResponder
 from policy_kb.dates import ClauseStatus, clause_status, expiry_reason, format_date
 from policy_kb.model import Clause
 
 MAX_TEXT = 1000
-CLARIFY_PROMPT = "我不太确定您想问的是哪一项，请选择："
-# What the bot does instead of a policy answer for the intents routed to other actions.
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
+# What the intents the bot's rules send to other actions than the policy answer mean (for the agent's note).
 OTHER_HANDLING = {
     "greet": "问候",
     "goodbye": "告别",
@@ -133,22 +136,38 @@ def clause_view(responder: PolicyResponder, clause: Clause, on: dt.date) -> Clau
     )
 
 
-def bot_reply(responder: PolicyResponder, parse: dict[str, Any], on: dt.date) -> tuple[str, Answer | None, list[str]]:
-    """What the bot says to a first message with this parse: its text, the answer, and clarification options.
+@lru_cache(maxsize=1)
+def _domain() -> dict[str, Any]:
+    return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
 
-    The same branches as the policy and clarification actions for a message without history.
+
+async def bot_reply(parse: dict[str, Any]) -> tuple[str, list[str], str | None]:
+    """What the bot says to a first message with this parse: its text, the buttons' titles and the clause cited.
+
+    Runs the bot's own policy action (which hands unsure messages to the clarification) on a conversation
+    that has only this message, so the console can never answer differently from the bot.
     """
-    intent = (parse.get("intent") or {}).get("name")
-    if intent in ROUTED_ELSEWHERE:
-        return "", None, []
-    if intent == "nlu_fallback":
-        result = clarify(responder, parse, on)
-        if result.answer is None:
-            options = [b["title"] for b in result.buttons]
-            return CLARIFY_PROMPT, None, options
-        return result.answer.text, result.answer, []
-    answer = responder.respond_to_parse(parse, on)
-    return answer.text, answer, []
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.policy import ActionAnswerPolicy
+
+    tracker = Tracker(
+        sender_id="console-assist",
+        slots={},
+        latest_message=parse,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerPolicy().run(dispatcher, tracker, _domain())
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages if m.get("text"))
+    options = [b.get("title", "") for m in dispatcher.messages for b in m.get("buttons") or []]
+    refs = [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == "last_clause"]
+    return text, options, (refs[-1] if refs else None)
 
 
 def _candidates(
@@ -178,29 +197,41 @@ def _candidates(
     return [Candidate(clause_view(responder, c, on), "；".join(reasons)) for c, reasons in ranked]
 
 
-def assist(responder: PolicyResponder, parse: dict[str, Any], on: dt.date) -> AssistResult:
+def _clause_of(responder: PolicyResponder, ref: str | None) -> Clause | None:
+    if not ref or "#" not in ref:
+        return None
+    document_id, number = ref.split("#", 1)
+    return responder.kb.find_clause(document_id, number)
+
+
+async def assist(responder: PolicyResponder, parse: dict[str, Any], on: dt.date) -> AssistResult:
     """Build the assist panel's content for a Rasa parse result."""
     intent = (parse.get("intent") or {}).get("name")
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
-    said, answer, options = bot_reply(responder, parse, on)
     note = ""
-    if intent in OTHER_HANDLING:
-        note = f"助手会把这句话当作“{OTHER_HANDLING[intent]}”处理，不给政策答复。下面是可能相关的条款。"
-    elif options:
-        note = "助手没有把握，会请来电人在以下选项中选择。"
-    elif answer is not None and answer.kind == "out_of_scope":
-        note = "知识库中没有对应的条款，助手会说明范围并提供热线。"
-    clause = answer.clause if answer is not None else None
+    if intent in ROUTED_ELSEWHERE:
+        said, options, ref = "", [], None
+        note = f"助手会把这句话当作“{OTHER_HANDLING.get(intent, intent)}”处理，不给政策答复。下面是可能相关的条款。"
+    else:
+        said, options, ref = await bot_reply(parse)
+        if options:
+            note = "助手没有把握，会请来电人在以下选项中选择。"
+        elif ref is None:
+            note = "助手没有引用条款（知识库中没有对应内容时，会说明范围并提供热线）。"
+    clause = _clause_of(responder, ref)
+    view, candidates = await asyncio.to_thread(
+        lambda: (clause_view(responder, clause, on) if clause else None, _candidates(responder, parse, clause, on))
+    )
     return AssistResult(
         text=parse.get("text") or "",
         answer=said,
-        kind=answer.kind if answer is not None else ("clarify" if options else "other"),
+        kind="clause" if clause else ("clarify" if options else ("other" if intent in ROUTED_ELSEWHERE else "answer")),
         intent=intent,
         confidence=confidence,
         note=note,
         options=options,
-        clause=clause_view(responder, clause, on) if clause else None,
-        candidates=_candidates(responder, parse, clause, on),
+        clause=view,
+        candidates=candidates,
     )
 
 

@@ -35,6 +35,6 @@ async def assist_api(request: Request) -> HTTPResponse:
         parse = await asyncio.to_thread(ctx.nlu.parse, text)
     except assist_mod.AssistError as exc:
         return response.json({"error": str(exc)}, status=503)
-    result = await asyncio.to_thread(assist_mod.assist, ctx.responder(), parse, ctx.today())
+    result = await assist_mod.assist(ctx.responder(), parse, ctx.today())
     await asyncio.to_thread(ctx.calls.record_question, request.ctx.account, result)
     return response.json(result.to_json())
