@@ -69,8 +69,8 @@ eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report
 	$(PY) -m evaluation.answer_sets
 	$(PY) -m evaluation.nlu_report
 
-bench: $(STAMP_MODEL) ## Latency of answers and REST turns on this machine
-	$(PY) -m bot.bench
+bench: $(STAMP_MODEL) ## The assistant vs. a bare-Rasa floor under 1, 10 and 50 concurrent REST senders
+	$(PY) -m evaluation.bench
 
 wechat-menu: $(STAMP_INSTALL) ## Publish the WeChat menu (bot/channels/wechat/menu.yml) with the settings in .env
 	@set -a; [ -f .env ] && . ./.env; set +a; $(PY) -m bot.channels.wechat menu

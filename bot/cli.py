@@ -190,8 +190,9 @@ def serve() -> int:
     try:
         procs.append(start_actions(cfg, env))
         wait_for_port(cfg.actions_host, cfg.actions_port, procs[0], timeout=120)
+        # Rasa's own command line, with the pinned fixes of bot/rasa_runtime applied in its process first.
         rasa_cmd = [
-            _rasa_bin(), "run", "--model", str(MODEL),
+            sys.executable, "-m", "bot.rasa_runtime", "run", "--model", str(MODEL),
             "--interface", cfg.rasa_host, "--port", str(cfg.rasa_port),
             "--enable-api", "--auth-token", cfg.rasa_api_token,
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",

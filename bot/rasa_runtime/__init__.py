@@ -1,0 +1,25 @@
+"""Rasa as this project runs it: the ``rasa`` command line with a few small, pinned fixes applied first.
+
+Each fix lives in its own module, names the Rasa version it was written against, and checks before patching
+that the code it replaces is still the code it was written for; otherwise it leaves Rasa untouched and logs
+why. ``python -m bot.rasa_runtime <rasa arguments>`` is what ``python -m bot serve`` starts.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.rasa_runtime import action_validation
+
+logger = logging.getLogger(__name__)
+
+PATCHES = (action_validation,)
+
+
+def apply_all() -> list[str]:
+    """Apply every fix that matches the installed Rasa; returns the names of those applied."""
+    applied = []
+    for patch in PATCHES:
+        if patch.apply():
+            applied.append(patch.__name__.rsplit(".", 1)[-1])
+    return applied

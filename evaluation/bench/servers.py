@@ -1,0 +1,153 @@
+"""The servers under test, started on free loopback ports and stopped again.
+
+- the assistant: ``python -m bot serve`` (Rasa and the action server) with a fresh demo case database;
+- the floor: a bare ``rasa run`` of the minimal bot in ``evaluation/bench/floor/``, trained into
+  ``var/bench/floor/`` when its inputs changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import requests
+
+from bot.settings import PROJECT_ROOT
+
+FLOOR_DIR = Path(__file__).resolve().parent / "floor"
+FLOOR_CACHE = PROJECT_ROOT / "var" / "bench" / "floor"
+FLOOR_INPUTS = ("config.yml", "domain.yml", "credentials.yml", "data/nlu.yml", "data/rules.yml")
+START_TIMEOUT_S = 300
+
+
+class BenchError(RuntimeError):
+    """A server under test could not be prepared or started."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _rasa() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def _floor_digest() -> str:
+    digest = hashlib.sha256()
+    for name in FLOOR_INPUTS:
+        digest.update(name.encode())
+        digest.update((FLOOR_DIR / name).read_bytes())
+    return digest.hexdigest()
+
+
+def floor_model() -> Path:
+    """The floor bot's model, trained first when its inputs changed since the cached one."""
+    model = FLOOR_CACHE / "floor.tar.gz"
+    stamp = FLOOR_CACHE / "inputs.sha256"
+    digest = _floor_digest()
+    if model.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+        return model
+    FLOOR_CACHE.mkdir(parents=True, exist_ok=True)
+    print("训练基准机器人（floor）……", flush=True)
+    cmd = [
+        _rasa(), "train", "--quiet", "--config", str(FLOOR_DIR / "config.yml"),
+        "--domain", str(FLOOR_DIR / "domain.yml"), "--data", str(FLOOR_DIR / "data"),
+        "--out", str(FLOOR_CACHE), "--fixed-model-name", "floor",
+    ]  # fmt: skip
+    result = subprocess.run(cmd, cwd=FLOOR_CACHE, capture_output=True, text=True)
+    if result.returncode != 0 or not model.exists():
+        raise BenchError(f"基准机器人训练失败：{result.stderr.strip()[-500:]}")
+    stamp.write_text(digest + "\n")
+    return model
+
+
+def _wait_ready(url: str, proc: subprocess.Popen) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < START_TIMEOUT_S:
+        if proc.poll() is not None:
+            raise BenchError(f"服务在启动时退出（退出码 {proc.returncode}）")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).ok:
+                return time.perf_counter() - started
+        time.sleep(0.5)
+    raise BenchError(f"{url} 在 {START_TIMEOUT_S} 秒内没有开始服务")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def _serving(cmd: list[str], env: Mapping[str, str], port: int, log: Path) -> Iterator[tuple[str, float, int]]:
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            try:
+                _wait_ready(f"{base}/webhooks/rest/", proc)
+            except BenchError as error:
+                tail = log.read_bytes()[-1500:].decode(errors="replace")
+                raise BenchError(f"{error}；日志末尾：\n{tail}") from None
+            yield f"{base}/webhooks/rest/webhook", time.perf_counter() - started, proc.pid
+        finally:
+            _stop(proc)
+
+
+@contextlib.contextmanager
+def floor(workdir: Path) -> Iterator[tuple[str, float, int]]:
+    """Serve the floor bot; yields its webhook URL, its start-up time in seconds and its process id."""
+    model = floor_model()
+    port = free_port()
+    cmd = [
+        _rasa(), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
+        "--credentials", str(FLOOR_DIR / "credentials.yml"), "--endpoints", str(FLOOR_DIR / "endpoints.yml"),
+    ]  # fmt: skip
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SANIC_WORKERS="1")
+    with _serving(cmd, env, port, workdir / "floor.log") as served:
+        yield served
+
+
+@contextlib.contextmanager
+def assistant(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[str, float, int]]:
+    """Serve the assistant (``python -m bot serve``) with a fresh demo database in ``workdir``.
+
+    Yields the webhook URL, the start-up time in seconds and the process id of ``bot serve``.
+    """
+    rasa_port, actions_port = free_port(), free_port()
+    db_dir = Path(tempfile.mkdtemp(dir=workdir))
+    env = dict(
+        os.environ,
+        RASA_PORT=str(rasa_port),
+        ACTIONS_PORT=str(actions_port),
+        RASA_API_TOKEN="bench",
+        CONSOLE_PORT=str(free_port()),
+        CONSOLE_DEMO_PASSWORD="bench-console-password",
+        CASE_DB_URL=f"sqlite:///{db_dir / 'cases.db'}",
+        **(extra_env or {}),
+    )
+    migrate = subprocess.run([sys.executable, "-m", "bot", "db"], cwd=PROJECT_ROOT, env=env, capture_output=True)
+    if migrate.returncode != 0:
+        raise BenchError(f"案件库初始化失败：{migrate.stderr.decode(errors='replace')[-500:]}")
+    with _serving([sys.executable, "-m", "bot", "serve"], env, rasa_port, db_dir / "assistant.log") as served:
+        yield served

@@ -1,0 +1,155 @@
+"""The pinned Rasa fixes: still matching the installed Rasa, and behaving exactly like the code they replace."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+from aiohttp import web
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.rasa_runtime import action_validation
+from bot.settings import PROJECT_ROOT
+
+VALID = [
+    {},
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "county", "value": "兰山区"}], "responses": [{"text": "好的"}]},
+    {"events": [{"event": "active_loop", "name": None}, {"event": "followup", "name": "utter_greet"}]},
+    {"events": [{"event": "bot", "text": "您好", "data": {}}], "responses": [{"response": "utter_greet"}]},
+]
+INVALID = [
+    [],
+    {"events": "slot"},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"name": "county", "value": 1}]},
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"responses": ["您好"]},
+    {"responses": {"text": "您好"}},
+]
+
+
+@pytest.fixture
+def patched(monkeypatch: pytest.MonkeyPatch):
+    """Apply the patch for one test; Rasa's own method is put back afterwards."""
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    monkeypatch.setattr(action_validation, "_original", None)
+    assert action_validation.apply()
+    return RemoteAction._validate_action_result
+
+
+def test_written_for_the_installed_rasa():
+    """Fails after a Rasa upgrade (version or the patched method's source): review the patch then."""
+    import rasa
+
+    assert rasa.__version__ == action_validation.PINNED_RASA
+    assert action_validation.matches_installed_rasa()
+
+
+def test_spec_is_what_rasa_validates_against():
+    """The compiled validator is built from Rasa's own spec, which uses the events schema."""
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
+
+    spec = RemoteAction.action_response_format_spec()
+    assert spec["properties"]["events"] is EVENTS_SCHEMA
+    assert action_validation.build_validator(spec).schema is spec
+
+
+@pytest.mark.parametrize("response", VALID)
+def test_valid_responses_pass_as_before(patched, response):
+    action = RemoteAction("action_x", None)
+    assert action_validation.original()(action, response) is True
+    assert patched(action, response) is True
+
+
+@pytest.mark.parametrize("response", INVALID)
+def test_invalid_responses_are_rejected_with_rasas_error(patched, response):
+    action = RemoteAction("action_x", None)
+    with pytest.raises(ValidationError) as before:
+        action_validation.original()(action, response)
+    with pytest.raises(ValidationError) as after:
+        patched(action, response)
+    assert after.value.message == before.value.message
+    assert "Failed to validate Action server response" in after.value.message
+    assert list(after.value.path) == list(before.value.path)
+
+
+def test_other_rasa_version_is_left_alone(monkeypatch: pytest.MonkeyPatch):
+    import rasa
+
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    monkeypatch.setattr(action_validation, "_original", None)
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    before = RemoteAction._validate_action_result
+    assert action_validation.apply() is False
+    assert RemoteAction._validate_action_result is before
+    assert not action_validation.is_applied()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def action_server():
+    """A real HTTP action server on loopback whose reply each test chooses."""
+    state: dict = {"reply": {}}
+
+    async def webhook(request: web.Request) -> web.Response:
+        await request.json()
+        return web.json_response(state["reply"])
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = _free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/webhook", state
+    finally:
+        await runner.cleanup()
+
+
+async def _run_remote(url: str):
+    domain = Domain.empty()
+    tracker = DialogueStateTracker("u1", [])
+    action = RemoteAction("action_x", EndpointConfig(url))
+    return await action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain)
+
+
+async def test_rasa_still_rejects_an_invalid_action_server_reply(patched, action_server):
+    url, state = action_server
+    state["reply"] = {"events": [{"event": "slot", "name": "county", "value": "兰山区"}], "responses": []}
+    events = await _run_remote(url)
+    assert [(e.key, e.value) for e in events] == [("county", "兰山区")]
+
+    state["reply"] = {"events": [{"event": "no_such_event"}], "responses": [{"text": "不该发出"}]}
+    with pytest.raises(ValidationError):
+        await _run_remote(url)
+
+
+def test_launcher_applies_the_fixes_in_the_rasa_process():
+    """``python -m bot.rasa_runtime`` is Rasa's command line with the patch in place."""
+    code = (
+        "import sys; sys.argv = ['x', '--version']\n"
+        "from bot.rasa_runtime.__main__ import main\n"
+        "main()\n"
+        "from rasa.core.actions.action import RemoteAction\n"
+        "print('patched', RemoteAction._validate_action_result.__module__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=True
+    )
+    assert "Rasa Version" in out.stdout
+    assert "patched bot.rasa_runtime.action_validation" in out.stdout
