@@ -150,6 +150,11 @@ def start_actions(cfg: settings_mod.Settings, env: dict[str, str]) -> subprocess
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 
 
+def start_analytics(env: dict[str, str]) -> subprocess.Popen:
+    """Start the process that moves conversation events from the event broker into the analytics tables."""
+    return subprocess.Popen([sys.executable, "-m", "bot.analytics", "ingest", "--follow"], cwd=ROOT, env=env)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -201,6 +206,7 @@ def serve() -> int:
         procs.append(subprocess.Popen([sys.executable, "-m", "bot.staff"], cwd=ROOT, env=env))
         wait_for_port(cfg.rasa_host, cfg.rasa_port, procs[1], timeout=300)
         wait_for_port(cfg.console_host, cfg.console_port, procs[2], timeout=120)
+        procs.append(start_analytics(env))
         print(
             f"就业帮扶助手已启动：Rasa http://{cfg.rasa_host}:{cfg.rasa_port}/webhooks/rest/webhook ，"
             f"动作服务器 http://{cfg.actions_host}:{cfg.actions_port}/health ，"

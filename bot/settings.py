@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASE_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'cases.db'}"
 DEFAULT_TRACKER_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+DEFAULT_EVENT_BROKER_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'events.db'}"
+DEFAULT_ANALYTICS_QUEUE = "rasa_analytics"
 
 
 class SettingsError(ValueError):
@@ -53,6 +55,10 @@ class Settings:
     console_demo_password: str = ""
     console_idle_minutes: int = 30
     console_cookie_secure: bool = False
+    event_broker_url: str = DEFAULT_EVENT_BROKER_URL
+    analytics_queue: str = DEFAULT_ANALYTICS_QUEUE
+    analytics_poll_seconds: float = 5.0
+    followup_days: int = 30
 
     def today(self) -> dt.date:
         """Today's date, or ``ASSISTANT_TODAY`` when it is set."""
@@ -84,6 +90,19 @@ def _count(env: Mapping[str, str], name: str, default: int, minimum: int = 0) ->
     if not raw.isdigit() or int(raw) < minimum:
         raise SettingsError(f"{name}={raw!r} 应为不小于 {minimum} 的整数")
     return int(raw)
+
+
+def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} 应为正数")
+    return value
 
 
 def parse_date(raw: str, name: str = "ASSISTANT_TODAY") -> dt.date:
@@ -129,6 +148,10 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         console_demo_password=env.get("CONSOLE_DEMO_PASSWORD", ""),
         console_idle_minutes=_positive(env, "CONSOLE_IDLE_MINUTES", 30),
         console_cookie_secure=env.get("CONSOLE_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes"),
+        event_broker_url=env.get("EVENT_BROKER_URL", "") or DEFAULT_EVENT_BROKER_URL,
+        analytics_queue=env.get("ANALYTICS_QUEUE", "") or DEFAULT_ANALYTICS_QUEUE,
+        analytics_poll_seconds=_positive_number(env, "ANALYTICS_POLL_SECONDS", 5.0),
+        followup_days=_positive(env, "FOLLOWUP_DAYS", 30),
     )
 
 

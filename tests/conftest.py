@@ -112,6 +112,7 @@ class Servers:
     console: str = ""
     console_password: str = CONSOLE_PASSWORD
     case_db_url: str = ""
+    event_broker_url: str = ""
     token: str = TOKEN
     wechat_token: str = WECHAT_TOKEN
     wechat_appid: str = WECHAT_APPID
@@ -149,6 +150,8 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         WECHAT_ENCODING_AES_KEY=WECHAT_AES_KEY,
         WECHAT_API_BASE="http://127.0.0.1:9",
         REDIS_URL="",
+        EVENT_BROKER_URL=f"sqlite:///{db.parent / 'events.db'}",
+        ANALYTICS_POLL_SECONDS="2",
     )
     subprocess.run([sys.executable, "-m", "bot", "db"], cwd=ROOT, env=env, check=True, capture_output=True)
     log = (tmp_path_factory.mktemp("logs") / "serve.log").open("w")
@@ -182,6 +185,7 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         process=proc,
         console=console,
         case_db_url=env["CASE_DB_URL"],
+        event_broker_url=env["EVENT_BROKER_URL"],
     )
     # Ctrl-C stops both servers: afterwards both ports can be bound again.
     proc.send_signal(signal.SIGINT)

@@ -23,7 +23,7 @@ from bot.staff.web import HERE, authenticate, error_page, security_headers, temp
 
 APP_NAME = "staff_console"
 # Page modules under bot/staff/pages/, in menu order.
-PAGE_MODULES = ("auth", "home", "assist", "caller", "handoff", "contacts")
+PAGE_MODULES = ("auth", "home", "assist", "caller", "handoff", "contacts", "dashboard")
 
 
 def create_app(settings: Settings, **services: Any) -> Sanic:

@@ -15,6 +15,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import Connection
 
+import bot.analytics.tables  # noqa: F401  (the analytics tables share the metadata)
 from bot.cases.models import Base
 
 config = context.config

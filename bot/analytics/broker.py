@@ -1,0 +1,100 @@
+"""The event broker named in ``endpoints.yml``: Rasa's SQL or Pika broker, fed redacted events.
+
+``EVENT_BROKER_URL`` picks the broker: an ``amqp://user:password@host:port/vhost`` URL selects Rasa's
+:class:`~rasa.core.brokers.pika.PikaEventBroker` (RabbitMQ, production), any SQLAlchemy URL Rasa's
+:class:`~rasa.core.brokers.sql.SQLEventBroker` (default: the SQLite file ``var/events.db``). Every event is
+passed through :func:`bot.analytics.redact.redact_event` first, so no ID number or phone number is ever
+written to the broker's table or queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.engine import make_url
+
+from bot import settings as settings_mod
+from bot.analytics.redact import redact_event
+
+logger = logging.getLogger(__name__)
+
+
+def is_amqp(url: str) -> bool:
+    """Whether ``url`` names a RabbitMQ server."""
+    return url.startswith(("amqp://", "amqps://"))
+
+
+def amqp_parts(url: str) -> dict[str, Any]:
+    """Host, port, user and password of an ``amqp://`` URL."""
+    parts = urlsplit(url)
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5672,
+        "username": unquote(parts.username or "guest"),
+        "password": unquote(parts.password or "guest"),
+    }
+
+
+def sql_broker_kwargs(url: str) -> dict[str, Any]:
+    """The arguments of Rasa's :class:`SQLEventBroker` for a SQLAlchemy URL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "dialect": parsed.drivername,
+        "host": parsed.host,
+        "port": parsed.port,
+        "db": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+    }
+
+
+class RedactingEventBroker(EventBroker):
+    """Publishes every event, redacted, to the Rasa broker chosen by ``EVENT_BROKER_URL``."""
+
+    def __init__(self, inner: EventBroker) -> None:
+        """Wrap ``inner``, the broker that actually stores or sends the events."""
+        self.inner = inner
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig, event_loop: asyncio.AbstractEventLoop | None = None
+    ) -> RedactingEventBroker:
+        """Build the inner broker from the settings (``endpoints.yml`` only names this class)."""
+        cfg = settings_mod.load()
+        url = cfg.event_broker_url
+        if is_amqp(url):
+            from rasa.core.brokers.pika import PikaEventBroker
+
+            inner: EventBroker = PikaEventBroker(
+                **amqp_parts(url), queues=[cfg.analytics_queue], event_loop=event_loop or asyncio.get_event_loop()
+            )
+            await inner.connect()  # type: ignore[attr-defined]
+            logger.info("Analytics events go to RabbitMQ queue %s", cfg.analytics_queue)
+        else:
+            from rasa.core.brokers.sql import SQLEventBroker
+
+            inner = SQLEventBroker(**sql_broker_kwargs(url))
+            logger.info("Analytics events go to the SQL event broker")
+        return cls(inner)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Publish the redacted event (events the dashboard does not use are not published at all)."""
+        redacted = redact_event(event)
+        if redacted is not None:
+            self.inner.publish(redacted)
+
+    def is_ready(self) -> bool:
+        """Whether the inner broker is ready."""
+        return self.inner.is_ready()
+
+    async def close(self) -> None:
+        """Close the inner broker."""
+        await self.inner.close()

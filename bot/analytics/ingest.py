@@ -1,0 +1,500 @@
+"""Turn redacted Rasa events into the analytics tables, idempotently.
+
+Every row's key is derived from the event itself (a keyed hash of the sender, the event time and the message
+id), so an event applied twice — a broker redelivery, a backfill over events already ingested — changes
+nothing. Follow-up events (actions, bot messages, slots) are attached to the sender's latest turn at or before
+their own time, never to "whatever came last", which keeps replays correct too.
+
+Sources: Rasa's SQL event broker table (rows are deleted once ingested), a RabbitMQ queue fed by the Pika
+broker (messages acknowledged once ingested), and the SQL tracker store's ``events`` table (backfill).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import case, delete, func, insert, inspect, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot.analytics.redact import redact_event
+from bot.analytics.tables import (
+    AnalyticsConversation,
+    AnalyticsDaily,
+    AnalyticsDailyClause,
+    AnalyticsDailyIntent,
+    AnalyticsDailyLatency,
+    AnalyticsDailyUnanswered,
+    AnalyticsState,
+    AnalyticsTurn,
+    MonitorSnapshot,
+)
+from bot.crypto import DataCipher
+
+logger = logging.getLogger(__name__)
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+HANDOFF_ACTIONS = frozenset({"action_offer_human"})
+CLARIFY_ACTIONS = frozenset({"action_clarify"})
+FALLBACK_ACTIONS = frozenset({"action_default_fallback"})
+# An outcome only moves up this scale within a turn.
+_OUTCOME_RANK = {"answered": 0, "clarification": 1, "fallback": 2, "handoff": 3}
+_SPACE_RE = re.compile(r"\s+")
+LATENCY_BASE_MS = 10
+LATENCY_RATIO = 1.1
+
+
+def day_of(ts: float) -> dt.date:
+    """The calendar day (China Standard Time) of an epoch timestamp."""
+    return dt.datetime.fromtimestamp(ts, CHINA).date()
+
+
+def latency_bucket(ms: int) -> int:
+    """The histogram bucket of a response time: lower bounds 0, 10 ms, then steps of 10 % (11, 12, 13 … ms)."""
+    if ms < LATENCY_BASE_MS:
+        return 0
+    step = math.floor(math.log(ms / LATENCY_BASE_MS, LATENCY_RATIO) + 1e-9)
+    return round(LATENCY_BASE_MS * LATENCY_RATIO**step)
+
+
+def bucket_middle(bucket: int) -> float:
+    """A representative value of a latency bucket (its geometric middle)."""
+    if bucket == 0:
+        return LATENCY_BASE_MS / 2
+    return bucket * math.sqrt(LATENCY_RATIO)
+
+
+def normalise_question(masked: str) -> str:
+    """The grouping form of a masked message: whitespace collapsed, trailing punctuation dropped."""
+    return _SPACE_RE.sub(" ", masked).strip().rstrip("?？。!！,，.~～ ")[:500]
+
+
+def keyed_sender_hash(cipher: DataCipher) -> Callable[[str], str]:
+    """Sender ids hashed with the case data key (``CASE_DATA_KEY``): a sender id never reaches the tables."""
+    return lambda sender_id: cipher.blind_index(sender_id, context="analytics.sender")[:32]
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class IngestResult:
+    """What one call of :meth:`Ingestor.apply` did."""
+
+    events: int = 0
+    turns: int = 0
+    days: set[dt.date] = field(default_factory=set)
+
+
+class Ingestor:
+    """Applies redacted events to the analytics tables of one database."""
+
+    def __init__(self, engine: Engine, sender_hash: Callable[[str], str]) -> None:
+        """Args:
+        engine: the case database (where the analytics tables live).
+        sender_hash: a keyed hash of a sender id (see :func:`keyed_sender_hash`).
+        """
+        self.engine = engine
+        self.sender_hash = sender_hash
+
+    def apply(self, events: Iterable[dict[str, Any]]) -> IngestResult:
+        """Apply ``events`` (raw or redacted; they are redacted again) in one transaction, then refresh the days
+        they touched in the daily tables."""
+        result = IngestResult()
+        with Session(self.engine, future=True) as session, session.begin():
+            for raw in events:
+                event = redact_event(raw)
+                if event is None or not event.get("sender_id") or event.get("timestamp") is None:
+                    continue
+                result.events += 1
+                self._apply_one(session, event, result)
+            session.flush()
+            if result.days:
+                refresh_days(session, result.days)
+        return result
+
+    # -- one event -------------------------------------------------------------------------------------------
+
+    def _apply_one(self, session: Session, event: dict[str, Any], result: IngestResult) -> None:
+        sender = self.sender_hash(str(event["sender_id"]))[:32]
+        ts = float(event["timestamp"])
+        kind = event["event"]
+        if kind == "session_started":
+            self._conversation_at(session, sender, ts, create=True)
+            return
+        if kind == "user":
+            self._user(session, sender, ts, event, result)
+            return
+        if kind in ("restart",):
+            return
+        turn = self._turn_at(session, sender, ts)
+        if kind == "pause":
+            conversation = self._conversation_at(session, sender, ts)
+            if conversation is not None and not conversation.handed_off:
+                conversation.handed_off = True
+                result.days.add(conversation.day)
+            return
+        if turn is None:
+            return
+        if kind == "action":
+            name = event.get("name") or ""
+            if name in HANDOFF_ACTIONS:
+                self._raise_outcome(turn, "handoff")
+                conversation = session.get(AnalyticsConversation, turn.conversation_id)
+                if conversation is not None:
+                    conversation.handed_off = True
+                    result.days.add(conversation.day)
+            elif name in FALLBACK_ACTIONS:
+                self._raise_outcome(turn, "fallback")
+            elif name in CLARIFY_ACTIONS:
+                self._raise_outcome(turn, "clarification")
+        elif kind == "bot":
+            elapsed = max(0, round((ts - turn.ts) * 1000))
+            if turn.response_ms is None or elapsed > turn.response_ms:
+                turn.response_ms = elapsed
+                turn.response_bucket = latency_bucket(elapsed)
+        elif kind == "slot":
+            value = event.get("value")
+            if event.get("name") == "last_clause" and value:
+                turn.clause = str(value)[:64]
+            elif event.get("name") == "county" and value:
+                conversation = session.get(AnalyticsConversation, turn.conversation_id)
+                if conversation is not None and conversation.county != value:
+                    conversation.county = str(value)[:32]
+                    result.days.add(conversation.day)
+        result.days.add(turn.day)
+
+    @staticmethod
+    def _raise_outcome(turn: AnalyticsTurn, outcome: str) -> None:
+        if _OUTCOME_RANK[outcome] > _OUTCOME_RANK.get(turn.outcome or "answered", 0):
+            turn.outcome = outcome
+
+    def _user(self, session: Session, sender: str, ts: float, event: dict[str, Any], result: IngestResult) -> None:
+        turn_id = _digest(sender, "user", f"{ts:.6f}", event.get("message_id") or "")
+        if session.get(AnalyticsTurn, turn_id) is not None:
+            return
+        conversation = self._conversation_at(session, sender, ts, create=True)
+        assert conversation is not None
+        channel = (event.get("input_channel") or "unknown")[:32]
+        if conversation.channel is None:
+            conversation.channel = channel
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        name = intent.get("name")
+        outcome = "answered"
+        if name == "request_human":
+            outcome = "handoff"
+            conversation.handed_off = True
+        elif name == "nlu_fallback":
+            outcome = "clarification"
+        confidence = intent.get("confidence")
+        session.add(
+            AnalyticsTurn(
+                id=turn_id,
+                conversation_id=conversation.id,
+                sender_key=sender,
+                ts=ts,
+                day=day_of(ts),
+                channel=channel,
+                intent=(name or None) and str(name)[:64],
+                confidence=float(confidence) if confidence is not None else None,
+                text_masked=normalise_question(str(event.get("text") or "")),
+                outcome=outcome,
+            )
+        )
+        session.flush()
+        result.turns += 1
+        result.days.update({day_of(ts), conversation.day})
+
+    def _conversation_at(
+        self, session: Session, sender: str, ts: float, *, create: bool = False
+    ) -> AnalyticsConversation | None:
+        """The sender's conversation going on at ``ts``; a ``session_started`` (``create``) starts a new one."""
+        latest = session.execute(
+            select(AnalyticsConversation)
+            .where(AnalyticsConversation.sender_key == sender, AnalyticsConversation.started_ts <= ts)
+            .order_by(AnalyticsConversation.started_ts.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if latest is not None or not create:
+            return latest
+        conversation = AnalyticsConversation(
+            id=_digest(sender, "session", f"{ts:.6f}"), sender_key=sender, started_ts=ts, day=day_of(ts)
+        )
+        session.add(conversation)
+        session.flush()
+        return conversation
+
+    @staticmethod
+    def _turn_at(session: Session, sender: str, ts: float) -> AnalyticsTurn | None:
+        return session.execute(
+            select(AnalyticsTurn)
+            .where(AnalyticsTurn.sender_key == sender, AnalyticsTurn.ts <= ts)
+            .order_by(AnalyticsTurn.ts.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+
+# -- daily tables ----------------------------------------------------------------------------------------------
+
+
+def _day_filter(column: Any, days: set[dt.date] | tuple[dt.date, dt.date]) -> Any:
+    if isinstance(days, tuple):
+        return column.between(days[0], days[1])
+    return column.in_(sorted(days))
+
+
+def refresh_days(session: Session, days: set[dt.date] | tuple[dt.date, dt.date]) -> None:
+    """Recompute the daily tables for ``days`` (a set of days, or an inclusive ``(first, last)`` range)."""
+    c, t = AnalyticsConversation, AnalyticsTurn
+    county = func.coalesce(c.county, "")
+    for table in (AnalyticsDaily, AnalyticsDailyIntent, AnalyticsDailyClause, AnalyticsDailyLatency):
+        session.execute(delete(table).where(_day_filter(table.day, days)).execution_options(synchronize_session=False))
+    session.execute(
+        delete(AnalyticsDailyUnanswered)
+        .where(_day_filter(AnalyticsDailyUnanswered.day, days))
+        .execution_options(synchronize_session=False)
+    )
+
+    rows: dict[tuple[dt.date, str, str], dict[str, int]] = {}
+    conversations = select(
+        c.day, func.coalesce(c.channel, "unknown"), county, func.count(), func.sum(case((c.handed_off, 1), else_=0))
+    ).where(_day_filter(c.day, days))
+    for day, channel, cty, n, handoffs in session.execute(
+        conversations.group_by(c.day, func.coalesce(c.channel, "unknown"), county)
+    ):
+        rows.setdefault((day, channel, cty), {}).update(conversations=n, handoffs=int(handoffs or 0))
+    joined = t.__table__.join(c.__table__, t.conversation_id == c.id)
+    turns = (
+        select(
+            t.day,
+            t.channel,
+            county,
+            func.count(),
+            func.sum(case((t.outcome == "clarification", 1), else_=0)),
+            func.sum(case((t.outcome == "fallback", 1), else_=0)),
+        )
+        .select_from(joined)
+        .where(_day_filter(t.day, days))
+        .group_by(t.day, t.channel, county)
+    )
+    for day, channel, cty, n, clarifications, fallbacks in session.execute(turns):
+        rows.setdefault((day, channel, cty), {}).update(
+            turns=n, clarifications=int(clarifications or 0), fallbacks=int(fallbacks or 0)
+        )
+    if rows:
+        session.execute(
+            insert(AnalyticsDaily),
+            [
+                {
+                    "day": day,
+                    "channel": channel,
+                    "county": cty,
+                    "conversations": v.get("conversations", 0),
+                    "handoffs": v.get("handoffs", 0),
+                    "turns": v.get("turns", 0),
+                    "clarifications": v.get("clarifications", 0),
+                    "fallbacks": v.get("fallbacks", 0),
+                }
+                for (day, channel, cty), v in rows.items()
+            ],
+        )
+
+    def grouped(table: Any, column: Any, condition: Any, target: str) -> None:
+        query = (
+            select(t.day, t.channel, county, column, func.count())
+            .select_from(joined)
+            .where(_day_filter(t.day, days), condition)
+            .group_by(t.day, t.channel, county, column)
+        )
+        session.execute(insert(table).from_select(["day", "channel", "county", target, "turns"], query))
+
+    grouped(AnalyticsDailyIntent, t.intent, t.intent.is_not(None), "intent")
+    grouped(AnalyticsDailyClause, t.clause, t.clause.is_not(None), "clause")
+    grouped(AnalyticsDailyLatency, t.response_bucket, t.response_bucket.is_not(None), "bucket")
+    unanswered = (
+        select(t.day, t.channel, county, t.outcome, t.text_masked, func.count())
+        .select_from(joined)
+        .where(_day_filter(t.day, days), t.outcome.in_(("clarification", "fallback")))
+        .group_by(t.day, t.channel, county, t.outcome, t.text_masked)
+    )
+    session.execute(
+        insert(AnalyticsDailyUnanswered).from_select(
+            ["day", "channel", "county", "outcome", "question", "hits"], unanswered
+        )
+    )
+
+
+# -- 动态监测 snapshots ------------------------------------------------------------------------------------------
+
+
+def take_snapshot(session: Session, day: dt.date) -> int:
+    """Store today's persons by county × category × employment status (replacing an earlier one of the day)."""
+    from bot.cases.models import Person
+
+    session.execute(delete(MonitorSnapshot).where(MonitorSnapshot.day == day))
+    county = func.coalesce(Person.county, "")
+    query = select(county, Person.category, Person.employment_status, func.count()).group_by(
+        county, Person.category, Person.employment_status
+    )
+    rows = [
+        {"day": day, "county": cty, "category": cat, "employment_status": status, "persons": n}
+        for cty, cat, status, n in session.execute(query)
+    ]
+    if rows:
+        session.execute(insert(MonitorSnapshot), rows)
+    return len(rows)
+
+
+def snapshot_if_due(engine: Engine, today: dt.date, now: float, every_seconds: float = 600) -> bool:
+    """Take today's snapshot when the last one is older than ``every_seconds``."""
+    with Session(engine, future=True) as session, session.begin():
+        state = session.get(AnalyticsState, "snapshot_at")
+        if state is not None and now - float(state.value) < every_seconds:
+            return False
+        take_snapshot(session, today)
+        if state is None:
+            session.add(AnalyticsState(name="snapshot_at", value=f"{now:.3f}"))
+        else:
+            state.value = f"{now:.3f}"
+    return True
+
+
+# -- sources ---------------------------------------------------------------------------------------------------
+
+
+class SqlBrokerSource:
+    """The ``events`` table of Rasa's SQL event broker, read in id order and emptied as it is ingested."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Args: engine: the event broker's database."""
+        self.engine = engine
+
+    def fetch(self, limit: int = 2000) -> tuple[list[dict[str, Any]], int | None]:
+        """Up to ``limit`` events and the highest id among them (``None`` when there are none)."""
+        if not inspect(self.engine).has_table("events"):
+            return [], None
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, sender_id, data FROM events ORDER BY id LIMIT :limit"), {"limit": limit}
+            ).all()
+        events = []
+        for _id, sender, data in rows:
+            try:
+                event = json.loads(data)
+            except (TypeError, ValueError):
+                continue
+            event.setdefault("sender_id", sender)
+            events.append(event)
+        return events, (rows[-1][0] if rows else None)
+
+    def acknowledge(self, last_id: int) -> None:
+        """Delete the rows up to ``last_id`` (they are in the analytics tables now)."""
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM events WHERE id <= :last"), {"last": last_id})
+
+    def drain(self, ingestor: Ingestor, limit: int = 2000) -> int:
+        """Ingest everything the broker holds now; returns the number of events ingested."""
+        total = 0
+        while True:
+            events, last_id = self.fetch(limit)
+            if last_id is None:
+                return total
+            total += ingestor.apply(events).events
+            self.acknowledge(last_id)
+
+
+class AmqpSource:
+    """A RabbitMQ queue bound to the exchange Rasa's Pika broker publishes to."""
+
+    def __init__(self, url: str, queue: str) -> None:
+        """Args: url: ``amqp://`` URL; queue: the queue named in the broker's ``queues``."""
+        self.url = url
+        self.queue_name = queue
+        self._connection: Any = None
+        self._queue: Any = None
+
+    async def _ensure(self) -> Any:
+        if self._queue is None:
+            import aio_pika
+
+            self._connection = await aio_pika.connect_robust(self.url, timeout=10)
+            channel = await self._connection.channel()
+            self._queue = await channel.declare_queue(self.queue_name, durable=True)
+        return self._queue
+
+    async def drain(self, ingestor: Ingestor, limit: int = 500) -> int:
+        """Ingest what the queue holds now, acknowledging each batch after its transaction committed."""
+        queue = await self._ensure()
+        total = 0
+        while True:
+            messages = []
+            while len(messages) < limit:
+                message = await queue.get(no_ack=False, fail=False, timeout=5)
+                if message is None:
+                    break
+                messages.append(message)
+            if not messages:
+                return total
+            events = []
+            for message in messages:
+                try:
+                    events.append(json.loads(message.body))
+                except ValueError:
+                    logger.warning("Analytics: dropped a message that is not JSON")
+            total += (await asyncio.to_thread(ingestor.apply, events)).events
+            for message in messages:
+                await message.ack()
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = self._queue = None
+
+
+def tracker_store_events(engine: Engine, batch: int = 5000) -> Iterator[list[dict[str, Any]]]:
+    """Batches of the events in Rasa's SQL tracker store (its ``events`` table), oldest first.
+
+    Raises:
+        LookupError: the database has no tracker store table.
+    """
+    if not inspect(engine).has_table("events"):
+        raise LookupError("events")
+    last = 0
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, sender_id, data FROM events WHERE id > :last ORDER BY id LIMIT :batch"),
+                {"last": last, "batch": batch},
+            ).all()
+        if not rows:
+            return
+        events = []
+        for _id, sender, data in rows:
+            try:
+                event = json.loads(data)
+            except (TypeError, ValueError):
+                continue  # e.g. an encrypted payload this process cannot read
+            if isinstance(event, dict):
+                event.setdefault("sender_id", sender)
+                events.append(event)
+        last = rows[-1][0]
+        yield events
+
+
+def backfill(ingestor: Ingestor, tracker_engine: Engine) -> int:
+    """Ingest every event of the tracker store; running it again adds nothing. Returns the events seen."""
+    total = 0
+    for events in tracker_store_events(tracker_engine):
+        total += ingestor.apply(events).events
+    return total

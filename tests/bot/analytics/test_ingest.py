@@ -1,0 +1,161 @@
+"""Redaction, idempotent ingest and the daily tables, checked against direct SQL over the turns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from bot.analytics.ingest import Ingestor, day_of, latency_bucket, take_snapshot
+from bot.analytics.redact import redact_event
+from bot.analytics.tables import AnalyticsConversation, AnalyticsDaily, AnalyticsTurn
+
+KEY = b"test-analytics-key"
+
+
+def sender_hash(sender_id: str) -> str:
+    return hmac.new(KEY, sender_id.encode(), hashlib.sha256).hexdigest()
+
+
+ID_NUMBER = "371302198503120427"
+PHONE = "13912345678"
+CLAUSE = "lrs-2021-88#七"
+T0 = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone.utc).timestamp()
+
+
+def user(sender: str, ts: float, text_: str, intent: str, confidence: float = 0.9, channel: str = "rest") -> dict:
+    return {
+        "event": "user",
+        "sender_id": sender,
+        "timestamp": ts,
+        "text": text_,
+        "input_channel": channel,
+        "message_id": f"m{ts}",
+        "parse_data": {
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [{"entity": "id_number", "value": ID_NUMBER}],
+            "text": text_,
+        },
+        "metadata": {"phone": PHONE},
+    }
+
+
+def conversation(sender: str, start: float, channel: str = "rest") -> list[dict[str, Any]]:
+    """A session with a policy answer, an unclear message, an ID number and a handoff."""
+    return [
+        {"event": "action", "sender_id": sender, "timestamp": start, "name": "action_session_start"},
+        {"event": "session_started", "sender_id": sender, "timestamp": start + 0.001},
+        user(sender, start + 1, "公益岗合同签几年", "ask_public_welfare_post", channel=channel),
+        {"event": "action", "sender_id": sender, "timestamp": start + 1.01, "name": "action_answer_policy"},
+        {
+            "event": "slot",
+            "sender_id": sender,
+            "timestamp": start + 1.02,
+            "name": "last_clause",
+            "value": "lrs-2021-88#七",
+        },
+        {"event": "bot", "sender_id": sender, "timestamp": start + 1.2, "text": "【公益性岗位】……"},
+        {"event": "action", "sender_id": sender, "timestamp": start + 1.21, "name": "action_listen"},
+        user(sender, start + 10, f"我身份证{ID_NUMBER}电话{PHONE}那个咋办", "nlu_fallback", 0.3, channel),
+        {"event": "action", "sender_id": sender, "timestamp": start + 10.01, "name": "action_clarify"},
+        {"event": "bot", "sender_id": sender, "timestamp": start + 10.05, "text": "您想问的是哪一项？"},
+        {"event": "slot", "sender_id": sender, "timestamp": start + 10.06, "name": "id_number", "value": ID_NUMBER},
+        {"event": "slot", "sender_id": sender, "timestamp": start + 10.07, "name": "county", "value": "沂南县"},
+        user(sender, start + 20, "转人工", "request_human", channel=channel),
+        {"event": "action", "sender_id": sender, "timestamp": start + 20.01, "name": "action_offer_human"},
+        {"event": "bot", "sender_id": sender, "timestamp": start + 20.5, "text": "已为您登记人工服务"},
+    ]
+
+
+def test_redaction_keeps_what_the_dashboard_needs_only() -> None:
+    redacted = redact_event(user("s", T0, f"身份证{ID_NUMBER}手机{PHONE}", "inform"))
+    assert redacted is not None
+    flat = repr(redacted)
+    assert ID_NUMBER not in flat and PHONE not in flat and "entities" not in flat and "metadata" not in flat
+    assert redacted["parse_data"]["intent"]["name"] == "inform"
+    assert redact_event({"event": "slot", "name": "phone", "value": PHONE, "sender_id": "s"})["value"] is None
+    assert redact_event({"event": "slot", "name": "county", "value": "费县", "sender_id": "s"})["value"] == "费县"
+    assert redact_event({"event": "bot", "text": f"您的手机 {PHONE}", "sender_id": "s"}).get("text") is None
+    assert redact_event({"event": "user_featurization", "sender_id": "s"}) is None
+
+
+def test_latency_buckets_are_ten_percent_steps() -> None:
+    assert latency_bucket(5) == 0 and latency_bucket(10) == 10
+    assert latency_bucket(200) <= 200 < latency_bucket(200) * 1.1 + 1
+    assert latency_bucket(1999) < latency_bucket(2300)
+
+
+def test_ingest_is_idempotent_and_daily_figures_match_the_turns(case_db) -> None:
+    _url, engine = case_db
+    events = conversation("alice", T0) + conversation("bob", T0 + 3600, channel="wechat")
+    events += [user("carol", T0 + 7200, "以工代训补多少", "ask_work_for_training")]
+    ingestor = Ingestor(engine, sender_hash)
+    first = ingestor.apply(events)
+    assert first.turns == 7
+    again = ingestor.apply(events)  # a redelivery changes nothing
+    assert again.turns == 0
+    ingestor.apply(events[:5])  # nor does a partial one
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(AnalyticsTurn)).scalar_one() == 7
+        assert conn.execute(select(func.count()).select_from(AnalyticsConversation)).scalar_one() == 3
+        daily = conn.execute(
+            select(
+                func.sum(AnalyticsDaily.conversations),
+                func.sum(AnalyticsDaily.turns),
+                func.sum(AnalyticsDaily.handoffs),
+            )
+        ).one()
+        direct = conn.execute(
+            text(
+                "SELECT (SELECT COUNT(*) FROM analytics_conversations), (SELECT COUNT(*) FROM analytics_turns),"
+                " (SELECT COUNT(*) FROM analytics_conversations WHERE handed_off)"
+            )
+        ).one()
+        assert tuple(daily) == tuple(direct) == (3, 7, 2)
+        outcomes = dict(conn.execute(select(AnalyticsTurn.outcome, func.count()).group_by(AnalyticsTurn.outcome)).all())
+        assert outcomes == {"answered": 3, "clarification": 2, "handoff": 2}
+        clauses = conn.execute(select(AnalyticsTurn.clause).where(AnalyticsTurn.clause.is_not(None))).scalars().all()
+        assert clauses == [CLAUSE, CLAUSE]
+        counties = set(conn.execute(select(AnalyticsConversation.county)).scalars())
+        assert counties == {"沂南县", None}
+        ms = conn.execute(
+            select(AnalyticsTurn.response_ms).where(AnalyticsTurn.intent == "ask_public_welfare_post")
+        ).scalars()
+        assert set(ms) == {200}
+        assert conn.execute(select(AnalyticsDaily.day).distinct()).scalars().all() == [day_of(T0)]
+        assert_no_personal_data(conn)
+
+
+def assert_no_personal_data(conn, needles: tuple[str, ...] = (ID_NUMBER, PHONE, "alice", "bob")) -> None:
+    """No analytics table holds an ID number, a phone number or a sender id, in any column."""
+    tables = [
+        "analytics_conversations",
+        "analytics_turns",
+        "analytics_daily",
+        "analytics_daily_intents",
+        "analytics_daily_clauses",
+        "analytics_daily_latency",
+        "analytics_daily_unanswered",
+        "monitor_snapshots",
+        "analytics_state",
+    ]
+    for table in tables:
+        for row in conn.execute(text(f"SELECT * FROM {table}")):
+            flat = " ".join(str(v) for v in row)
+            for needle in needles:
+                assert needle not in flat, f"{table} holds {needle[:3]}…"
+
+
+def test_snapshot_counts_persons_by_county_category_and_status(case_db) -> None:
+    from sqlalchemy.orm import Session
+
+    _url, engine = case_db
+    with Session(engine, future=True) as session, session.begin():
+        take_snapshot(session, dt.date(2026, 11, 28))
+        take_snapshot(session, dt.date(2026, 11, 28))  # replaces, does not add
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT SUM(persons) FROM monitor_snapshots")).scalar_one()
+        assert total == conn.execute(text("SELECT COUNT(*) FROM persons")).scalar_one()
