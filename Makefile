@@ -51,9 +51,9 @@ format: $(STAMP_INSTALL) ## Format the code (ruff)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-browser: ## Install headless Chromium (Debian package) for the console's browser tests when it is missing
-	@command -v chromium >/dev/null 2>&1 || { echo "安装 chromium（浏览器测试需要）"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+browser: ## Install headless Chromium and a Chinese font (Debian packages) for the console's browser tests when missing
+	@{ command -v chromium && fc-list :lang=zh | grep -q .; } >/dev/null 2>&1 || { echo "安装 chromium 和中文字体（浏览器测试需要）"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei; }
 
 test: $(STAMP_MODEL) browser ## Every check: pip check, lint, pytest, data validation, training, conversation tests
 	$(PY) -m pip check
