@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_WARN_20 := 1
 
-.PHONY: help setup run test lint format train shell db eval bench wechat-menu constraints clean browser
+.PHONY: help setup run test lint format train shell db eval bench wechat-menu constraints clean browser bench-dashboard
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report
 
 bench: $(STAMP_MODEL) ## The assistant vs. a bare-Rasa floor under 1, 10 and 50 concurrent REST senders
 	$(PY) -m evaluation.bench
+
+bench-dashboard: $(STAMP_INSTALL) ## Dashboard queries over a year of a city (200k persons, 5M turns) on SQLite and PostgreSQL
+	$(PY) -m bot.analytics.bench
 
 wechat-menu: $(STAMP_INSTALL) ## Publish the WeChat menu (bot/channels/wechat/menu.yml) with the settings in .env
 	@set -a; [ -f .env ] && . ./.env; set +a; $(PY) -m bot.channels.wechat menu

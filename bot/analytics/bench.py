@@ -213,49 +213,8 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
     timings["snapshots"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    first_ts = dt.datetime.combine(start, dt.time(), CHINA).timestamp()
-    conversations: list[tuple] = []
-
-    def turn_rows_gen() -> Iterator[tuple]:
-        made = 0
-        n = 0
-        while made < turns:
-            n += 1
-            cid = f"{n:032x}"
-            sender = f"{rng.getrandbits(120):030x}"
-            ts = first_ts + rng.random() * 365 * 86400
-            day = dt.datetime.fromtimestamp(ts, CHINA).date().isoformat()
-            channel = CHANNELS[0] if rng.random() < 0.8 else CHANNELS[1]
-            county = rng.choice(COUNTIES) if rng.random() < 0.4 else None
-            length = rng.randint(1, 7)
-            handed = False
-            for k in range(min(length, turns - made)):
-                intent = rng.choices(INTENTS, weights=(12, 10, 10, 8, 8, 8, 10, 6, 2, 5, 8, 4, 4, 3, 2))[0]
-                outcome = {"nlu_fallback": "clarification", "request_human": "handoff"}.get(intent, "answered")
-                if outcome == "answered" and rng.random() < 0.01:
-                    outcome = "fallback"
-                handed = handed or outcome == "handoff"
-                ms = int(rng.lognormvariate(4.0, 0.6))
-                clause = rng.choice(CLAUSES) if intent.startswith("ask_") else None
-                question = rng.choice(UNCLEAR) if outcome in ("clarification", "fallback") else "示例问题"
-                yield (f"{n:024x}{k:08x}", cid, sender, ts + k * 20, day, channel, intent, 0.8, question, outcome,
-                       clause, ms, latency_bucket(ms))  # fmt: skip
-                made += 1
-            conversations.append((cid, sender, ts, day, channel, county, handed))
-
-    bulk_insert(
-        engine,
-        "analytics_turns",
-        ["id", "conversation_id", "sender_key", "ts", "day", "channel", "intent", "confidence", "text_masked",
-         "outcome", "clause", "response_ms", "response_bucket"],
-        turn_rows_gen(),
-    )  # fmt: skip
-    bulk_insert(
-        engine,
-        "analytics_conversations",
-        ["id", "sender_key", "started_ts", "day", "channel", "county", "handed_off"],
-        iter(conversations),
-    )
+    first_ts = int(dt.datetime.combine(start, dt.time(), CHINA).timestamp())
+    generate_conversations(engine, turns, first_ts)
     timings["turns and conversations"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with Session(engine, future=True) as session, session.begin():
@@ -266,6 +225,95 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
         conn.exec_driver_sql("ANALYZE")
     timings["analyze"] = time.perf_counter() - t0
     return timings
+
+
+def _case(expr: str, cumulative: list[tuple[int, str]]) -> str:
+    """``CASE`` picking the label whose cumulative bound (out of 100) ``expr`` falls under."""
+    arms = " ".join(f"WHEN {expr} < {bound} THEN '{label}'" for bound, label in cumulative[:-1])
+    return f"CASE {arms} ELSE '{cumulative[-1][1]}' END"
+
+
+def _cumulative(labels: tuple[str, ...], weights: tuple[int, ...]) -> list[tuple[int, str]]:
+    total, out = 0, []
+    for label, weight in zip(labels, weights, strict=True):
+        total += weight
+        out.append((round(100 * total / sum(weights)), label))
+    return out
+
+
+def generate_conversations(engine: Engine, turns: int, first_ts: int) -> None:
+    """Insert ``turns`` turns in conversations of four, spread over a year, inside the database.
+
+    The rows are computed by SQL (a recursive CTE on SQLite, ``generate_series`` on PostgreSQL), so that millions
+    of rows do not travel through Python; the mixes of intents, channels and outcomes follow fixed weights.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    year = 365 * 86400
+
+    def day(ts: str) -> str:
+        if sqlite:
+            return f"date({ts}, 'unixepoch', '+8 hours')"
+        return f"(to_timestamp({ts}) AT TIME ZONE 'Asia/Shanghai')::date"
+
+    def series(limit: int) -> tuple[str, str]:
+        if sqlite:
+            return f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {limit}) ", "seq"
+        return "", f"generate_series(1, {limit}) AS seq(n)"
+
+    weights = (12, 10, 10, 8, 8, 8, 10, 6, 2, 5, 8, 4, 4, 3, 2)
+    intent = _case("(n * 7919) % 100", _cumulative(INTENTS, weights))
+    clause = "CASE (n * 17) % 8 " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CLAUSES)) + " END"
+    buckets = sorted({(latency_bucket(ms), ms) for ms in range(0, 1000)}, key=lambda bm: -bm[1])
+    first_ms = {}
+    for bucket, ms in sorted(((b, m) for b, m in buckets), key=lambda bm: bm[1]):
+        first_ms.setdefault(bucket, ms)
+    bucket_case = (
+        "CASE "
+        + " ".join(f"WHEN response_ms >= {ms} THEN {b}" for b, ms in sorted(first_ms.items(), key=lambda x: -x[1]))
+        + " END"
+    )
+    county = "CASE (c * 7) % 12 " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(COUNTIES)) + " END"
+    prefix, source = series(turns)
+    start_ts = f"({first_ts} + (c * 2654435761) % {year})"
+    inner = (
+        f"SELECT n, (n - 1) / 4 + 1 AS c, {intent} AS intent, 20 + (n * 37) % 97 + (n * 101) % 300 AS response_ms "
+        f"FROM {source}"
+    )
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if sqlite:
+            cursor.execute("BEGIN")
+        cursor.execute(
+            f"{prefix}INSERT INTO analytics_turns (id, conversation_id, sender_key, ts, day, channel, intent,"
+            " confidence, text_masked, outcome, clause, response_ms, response_bucket) "
+            f"SELECT 't' || CAST(n AS TEXT), 'c' || CAST(c AS TEXT), 's' || CAST(c AS TEXT), "
+            f"{start_ts} + ((n - 1) % 4) * 20, {day(f'{start_ts} + ((n - 1) % 4) * 20')}, "
+            "CASE WHEN c % 5 = 0 THEN 'rest' ELSE 'wechat' END, intent, 0.8, "
+            "CASE WHEN intent = 'nlu_fallback' OR (n * 13) % 100 = 0 "
+            "THEN '示例含糊问题' || CAST((n * 31) % 400 AS TEXT) ELSE '示例问题' END, "
+            "CASE WHEN intent = 'nlu_fallback' THEN 'clarification' WHEN intent = 'request_human' THEN 'handoff' "
+            "WHEN (n * 13) % 100 = 0 THEN 'fallback' ELSE 'answered' END, "
+            f"CASE WHEN intent LIKE 'ask%' THEN {clause} END, response_ms, {bucket_case} "
+            f"FROM ({inner}) AS generated"
+        )
+        prefix, source = series(max(1, (turns + 3) // 4))
+        cursor.execute(
+            f"{prefix}INSERT INTO analytics_conversations (id, sender_key, started_ts, day, channel, county,"
+            " handed_off) "
+            f"SELECT 'c' || CAST(c AS TEXT), 's' || CAST(c AS TEXT), {start_ts}, {day(start_ts)}, "
+            f"CASE WHEN c % 5 = 0 THEN 'rest' ELSE 'wechat' END, CASE WHEN c % 5 < 2 THEN {county} END, 1 = 0 "
+            f"FROM (SELECT n AS c FROM {source}) AS generated"
+        )
+        cursor.execute(
+            "UPDATE analytics_conversations SET handed_off = (1 = 1) WHERE id IN "
+            "(SELECT conversation_id FROM analytics_turns WHERE outcome = 'handoff')"
+        )
+        if sqlite:
+            cursor.execute("COMMIT")
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def measure(engine: Engine, end: dt.date, rounds: int, seed: int = 7) -> dict[str, list[float]]:

@@ -6,7 +6,10 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 import requests
@@ -190,3 +193,53 @@ def test_monitor_figures_equal_direct_sql_and_the_followup_list_exports_to_excel
     assert _number(later, "total-followup") == "0"
     bad = boss.get(f"{seeded.url}/dashboard/monitor", params={"start": "2026-13-01"}, timeout=30)
     assert bad.status_code == 200 and "日期“2026-13-01”无效" in bad.text
+
+
+def test_a_real_browser_signs_in_changes_a_filter_and_sees_the_chart_update(seeded: Console) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync"]  # fmt: skip
+    shots = os.environ.get("DASHBOARD_SCREENSHOTS")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=flags, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{seeded.url}/dashboard/enquiries")
+            assert "/login" in page.url
+            page.fill("input[name=username]", "supervisor")
+            page.fill("input[name=password]", seeded.password)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r"/dashboard/enquiries"))
+            chart = page.locator("#chart-turns")
+            assert chart.get_attribute("data-total") == str(sql(seeded, "SELECT COUNT(*) FROM analytics_turns"))
+            if shots:
+                page.screenshot(path=str(Path(shots) / "dashboard-enquiries.png"), full_page=True)
+            page.select_option("#filter-county", "沂南县")
+            page.click("#filters button[type=submit]")
+            page.wait_for_url(re.compile(r"county="))
+            in_yinan = sql(
+                seeded,
+                "SELECT COUNT(*) FROM analytics_turns t JOIN analytics_conversations c ON c.id = t.conversation_id"
+                " WHERE c.county = '沂南县'",
+            )
+            sync_api.expect(page.locator("#chart-turns")).to_have_attribute("data-total", str(in_yinan))
+            assert in_yinan == 3
+            # A bar of the intents chart opens the rows behind it.
+            page.locator("#chart-intents a").first.click()
+            page.wait_for_url(re.compile(r"/dashboard/rows/turns"))
+            assert page.locator("#rows tbody tr").count() >= 1
+            end = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+            page.goto(f"{seeded.url}/dashboard/monitor?start=2026-06-01&end={end}")
+            sync_api.expect(page.locator("#chart-status")).to_have_attribute(
+                "data-total", str(sql(seeded, "SELECT COUNT(*) FROM persons"))
+            )
+            if shots:
+                page.screenshot(path=str(Path(shots) / "dashboard-monitor.png"), full_page=True)
+            context.close()
+        finally:
+            browser.close()

@@ -143,6 +143,18 @@ def clause_info(today: dt.date) -> Callable[[str], dict[str, str]]:
     return info
 
 
+def intent_label(name: str | None, today: dt.date) -> str:
+    """The Chinese name of an intent: a policy topic by its clause's benefit or title, others from a table."""
+    if name and name.startswith("ask_") and name not in INTENT_LABELS:
+        try:
+            clause = _kb().clause_for_topic(name[len("ask_") :], today)
+        except (KeyError, LookupError):
+            clause = None
+        if clause is not None:
+            return f"问：{clause.benefit.name if clause.benefit else clause.title}"
+    return _label(INTENT_LABELS, name)
+
+
 async def _read(request: Request, unit: Callable[[Any], Any]) -> Any:
     engine = request.app.ctx.engine
 
@@ -308,7 +320,7 @@ async def enquiries(request: Request) -> HTTPResponse:
     intents_chart = bar_chart(
         [
             Bar(
-                _label(INTENT_LABELS, r["intent"]),
+                intent_label(r["intent"], _today(request)),
                 r["turns"],
                 f"/dashboard/rows/turns?{query_string(f, intent=r['intent'])}",
             )
