@@ -71,6 +71,7 @@ class RedactingEventBroker(EventBroker):
         cfg = settings_mod.load()
         url = cfg.event_broker_url
         if is_amqp(url):
+            import rasa.shared.core.events  # noqa: F401  (Rasa's Pika broker uses it without importing it)
             from rasa.core.brokers.pika import PikaEventBroker
 
             inner: EventBroker = PikaEventBroker(
