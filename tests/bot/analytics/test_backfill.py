@@ -1,0 +1,54 @@
+"""Backfill from Rasa's own SQL tracker store: what was said before the broker existed reaches the figures once."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, func, select, text
+
+from bot.analytics.ingest import Ingestor, backfill
+from bot.analytics.tables import AnalyticsConversation, AnalyticsTurn
+
+from .test_ingest import ID_NUMBER, PHONE, T0, assert_no_personal_data
+
+
+async def test_backfill_reads_the_tracker_store_and_is_idempotent(case_db, tmp_path: Path) -> None:
+    _url, engine = case_db
+    tracker_db = tmp_path / "tracker.db"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db))
+    for n, sender in enumerate(("old-1", "old-2")):
+        start = T0 + n * 600
+        events = [
+            ActionExecuted("action_session_start", timestamp=start),
+            SessionStarted(timestamp=start + 0.01),
+            UserUttered(
+                f"我的身份证{ID_NUMBER}手机{PHONE}，公益岗签几年",
+                intent={"name": "ask_public_welfare_post", "confidence": 0.93},
+                input_channel="wechat",
+                timestamp=start + 1,
+            ),
+            ActionExecuted("action_answer_policy", timestamp=start + 1.1),
+            SlotSet("phone", PHONE, timestamp=start + 1.15),
+            SlotSet("last_clause", "linrenshezi-2021-88#七", timestamp=start + 1.2),
+            BotUttered("【公益性岗位】……", timestamp=start + 1.4),
+            ActionExecuted("action_listen", timestamp=start + 1.5),
+        ]
+        await store.save(DialogueStateTracker.from_events(sender, events))
+    tracker_engine = create_engine(f"sqlite:///{tracker_db}")
+    ingestor = Ingestor(engine, lambda s: hashlib.sha256(s.encode()).hexdigest())
+    try:
+        assert backfill(ingestor, tracker_engine) > 0
+        backfill(ingestor, tracker_engine)  # again: nothing new
+    finally:
+        tracker_engine.dispose()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(AnalyticsTurn)).scalar_one() == 2
+        assert conn.execute(select(func.count()).select_from(AnalyticsConversation)).scalar_one() == 2
+        assert conn.execute(text("SELECT SUM(turns) FROM analytics_daily_clauses")).scalar_one() == 2
+        assert conn.execute(text("SELECT MIN(response_ms) FROM analytics_turns")).scalar_one() == 400
+        assert_no_personal_data(conn, (ID_NUMBER, PHONE, "old-1", "old-2"))
