@@ -15,6 +15,7 @@ from actions import services
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
 from bot.cases.errors import CaseStoreError
+from bot.cases.records import EmployerRecord
 from bot.facts import extract_facts
 from bot.quantities import people_count
 from policy_kb.answer import answer_estimate
@@ -194,18 +195,17 @@ def _category_counts(categories: list[str]) -> str:
 
 
 def _describe_organisation(store, code: str, phone: str, access) -> str:
-    employer = store.verify_employer(code, phone)
-    if employer:
+    found = store.verify_organisation(code, phone, access=access)  # one limited, audited identity attempt
+    if found is None:
+        return "统一社会信用代码和联系电话核对不上，无法查询。请核对后重试，或拨打热线咨询。"
+    if isinstance(found, EmployerRecord):
         people = store.list_employments(code, access=access)
-        head = f"{employer.name}（{employer.kind_label}，{employer.county or ''}）"
+        head = f"{found.name}（{found.kind_label}，{found.county or ''}）"
         body = f"在册吸纳人员：{len(people)}人（{_category_counts([p.category for p in people])}）"
     else:
-        agency = store.verify_hr_agency(code, phone)
-        if agency is None:
-            return "统一社会信用代码和联系电话核对不上，无法查询。请核对后重试，或拨打热线咨询。"
         placements = store.list_placements(code, access=access)
         outside = sum(1 for p in placements if p.outside_home_county)
-        head = f"{agency.name}（人力资源服务机构，{agency.county or ''}）"
+        head = f"{found.name}（人力资源服务机构，{found.county or ''}）"
         body = f"有组织输出人员：{len(placements)}人，其中到户籍所在县以外就业{outside}人"
     items = store.get_organisation_status(code)
     lines = [head, body]

@@ -1,8 +1,9 @@
 """Identity checks shared by the status lookup, the eligibility check and the transport sign-up.
 
 A person proves who they are with their ID number and the phone on record (or its last four digits). A
-mismatch says nothing about whether the ID exists; after three failed tries in a conversation the check
-ends and the hotline is offered.
+mismatch says nothing about whether the ID exists. The attempts are limited on the server side, per ID number
+and per channel user, across conversations (:mod:`bot.cases.identity_guard`); the slot counter here only ends
+the current form after three failures.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.forms import AssistantFormValidation
-from bot import validation
+from bot import settings, validation
 from bot.cases.errors import CaseStoreError
 
 MAX_FAILURES = 3
@@ -35,8 +36,9 @@ def locked_out_message() -> str:
     """What to say after too many failed checks."""
     hotline = services.knowledge_base().hotline.render()
     return (
-        f"身份核对已连续{MAX_FAILURES}次未通过，为保护个人信息，本次对话中不再受理查询。"
-        f"请拨打{hotline}，或携带身份证到县区人社部门窗口办理。"
+        f"身份核对已连续{MAX_FAILURES}次未通过，为保护个人信息，已暂停核对，"
+        f"请在{settings.load().identity_lock_minutes}分钟后再试。"
+        f"如需帮助，请拨打{hotline}，或携带身份证到县区人社部门窗口办理。"
     )
 
 
@@ -77,12 +79,14 @@ class IdentityFormValidation(AssistantFormValidation):
         if person is not None:
             return {"phone_check": phone, "verified_id_number": person.id_number}
         count = failures(tracker) + 1
-        if count >= MAX_FAILURES:
+        left = MAX_FAILURES - count
+        server_left = await asyncio.to_thread(services.case_store().identity_attempts_left, "person", id_number)
+        if server_left is not None:
+            left = min(left, server_left)
+        if left <= 0:
             dispatcher.utter_message(text=locked_out_message())
             return {"id_number": None, "phone_check": None, "verification_failures": count, "requested_slot": None}
-        dispatcher.utter_message(
-            text=f"身份证号和手机号核对不上（还可以再试{MAX_FAILURES - count}次）。请重新输入身份证号。"
-        )
+        dispatcher.utter_message(text=f"身份证号和手机号核对不上（还可以再试{left}次）。请重新输入身份证号。")
         return {"id_number": None, "phone_check": None, "verification_failures": count}
 
 

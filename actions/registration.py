@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
-from bot.cases.errors import CaseStoreError, IdentityMismatch
+from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityMismatch
 from bot.cases.records import PersonDetails
 from bot.form_values import parse_correction, parse_work_location, parse_yes_no, registration_summary
 from bot.privacy import mask_id_number
@@ -61,6 +61,9 @@ class ValidateJobSeekingForm(AssistantFormValidation):
         access = services.access_for(tracker.sender_id, _channel(tracker), "求职登记核对身份")
         try:
             person = await asyncio.to_thread(services.case_store().verify_person, id_number, phone, access=access)
+        except IdentityLocked as error:
+            dispatcher.utter_message(text=error.user_message)
+            return result  # saving will be refused the same way until the lock ends
         except CaseStoreError:
             return result  # the record cannot be read now: ask the remaining questions
         if person is None:

@@ -40,7 +40,7 @@ def case_store() -> CaseStore:
     Personal data flows from here on, so the action server's log handlers start masking ID and phone numbers.
     """
     install_log_masking()
-    return make_store(settings.load())
+    return make_store(settings.load(), hotline=knowledge_base().hotline.render())
 
 
 def access_for(sender_id: str, channel: str | None, purpose: str) -> AccessContext:

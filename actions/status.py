@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.identity import IdentityFormValidation, channel_of, ensure_verified
-from bot.cases.errors import CaseStoreError
+from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityNotProven
 from policy_kb.eligibility import evaluate_person, format_findings
 
 
@@ -39,6 +39,14 @@ def _reset() -> list[EventType]:
     return [SlotSet("id_number", None), SlotSet("phone_check", None)]
 
 
+def _failed(dispatcher: CollectingDispatcher, error: CaseStoreError) -> list[EventType]:
+    """Say why nothing is shown; a proof the server no longer honours is dropped from the conversation too."""
+    dispatcher.utter_message(text=error.user_message)
+    if isinstance(error, (IdentityNotProven, IdentityLocked)):
+        return [*_reset(), SlotSet("verified_id_number", None)]
+    return _reset()
+
+
 class ActionShowStatus(Action):
     """Lists the verified person's registration, requests and applications."""
 
@@ -55,8 +63,7 @@ class ActionShowStatus(Action):
         try:
             items = await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
         except CaseStoreError as error:
-            dispatcher.utter_message(text=error.user_message)
-            return _reset()
+            return _failed(dispatcher, error)
         if not items:
             dispatcher.utter_message(text="核对成功。您目前没有正在办理的登记或申请。想登记找工作可以说“求职登记”。")
         else:
@@ -81,8 +88,7 @@ class ActionShowEligibility(Action):
         try:
             person = await asyncio.to_thread(services.case_store().find_person, id_number, access=access)
         except CaseStoreError as error:
-            dispatcher.utter_message(text=error.user_message)
-            return _reset()
+            return _failed(dispatcher, error)
         if person is None:
             dispatcher.utter_message(text="没有找到您的档案，请先办理求职登记。")
             return _reset()

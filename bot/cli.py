@@ -145,9 +145,8 @@ def _rasa_bin() -> str:
 
 
 def start_actions(cfg: settings_mod.Settings, env: dict[str, str]) -> subprocess.Popen:
-    """Start the rasa-sdk action server."""
-    cmd = [_rasa_bin(), "run", "actions", "--actions", "actions", "--port", str(cfg.actions_port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env)
+    """Start the closed action server (:mod:`bot.action_server`) on ``ACTIONS_HOST:ACTIONS_PORT``."""
+    return subprocess.Popen([sys.executable, "-m", "bot.action_server"], cwd=ROOT, env=env)
 
 
 def start_analytics(env: dict[str, str]) -> subprocess.Popen:
@@ -195,11 +194,11 @@ def serve() -> int:
     try:
         procs.append(start_actions(cfg, env))
         wait_for_port(cfg.actions_host, cfg.actions_port, procs[0], timeout=120)
-        # Rasa's own command line, with the pinned fixes of bot/rasa_runtime applied in its process first.
+        # Rasa's command line with the pinned fixes of bot/rasa_runtime applied in its process first; the HTTP
+        # API token reaches it through the environment, never through a command line `ps` shows.
         rasa_cmd = [
-            sys.executable, "-m", "bot.rasa_runtime", "run", "--model", str(MODEL),
+            sys.executable, "-m", "bot.rasa_server", "--model", str(MODEL),
             "--interface", cfg.rasa_host, "--port", str(cfg.rasa_port),
-            "--enable-api", "--auth-token", cfg.rasa_api_token,
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
         ]  # fmt: skip
         procs.append(subprocess.Popen(rasa_cmd, cwd=ROOT, env=env))

@@ -59,6 +59,10 @@ class Settings:
     analytics_queue: str = DEFAULT_ANALYTICS_QUEUE
     analytics_poll_seconds: float = 5.0
     followup_days: int = 30
+    identity_max_failures: int = 3
+    identity_sender_max_failures: int = 5
+    identity_lock_minutes: int = 30
+    identity_proof_minutes: int = 30
 
     def today(self) -> dt.date:
         """Today's date, or ``ASSISTANT_TODAY`` when it is set."""
@@ -152,6 +156,10 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         analytics_queue=env.get("ANALYTICS_QUEUE", "") or DEFAULT_ANALYTICS_QUEUE,
         analytics_poll_seconds=_positive_number(env, "ANALYTICS_POLL_SECONDS", 5.0),
         followup_days=_positive(env, "FOLLOWUP_DAYS", 30),
+        identity_max_failures=_positive(env, "IDENTITY_MAX_FAILURES", 3),
+        identity_sender_max_failures=_positive(env, "IDENTITY_SENDER_MAX_FAILURES", 5),
+        identity_lock_minutes=_positive(env, "IDENTITY_LOCK_MINUTES", 30),
+        identity_proof_minutes=_positive(env, "IDENTITY_PROOF_MINUTES", 30),
     )
 
 

@@ -26,11 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 TOKEN = "test-token-for-the-http-api"
 CONSOLE_PASSWORD = "console-e2e-Passw0rd"
+ACTIONS_TOKEN = "test-shared-secret-of-the-action-server"
 WECHAT_TOKEN = "e2e_wechat_token"
 WECHAT_APPID = "wx00e2e0000000test"
 WECHAT_AES_KEY = "e2eAesKeyForTheWeChatChannel0123456789abcde"  # 43 characters
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# The case store needs a data key (ID numbers, phones and names are encrypted, lookups keyed); tests use a fixed one.
+TEST_DATA_KEY = "ktest:" + "A" * 43
+os.environ.setdefault("CASE_DATA_KEY", TEST_DATA_KEY)
 
 
 @pytest.fixture(scope="session")
@@ -114,6 +118,7 @@ class Servers:
     case_db_url: str = ""
     event_broker_url: str = ""
     token: str = TOKEN
+    actions_token: str = ACTIONS_TOKEN
     wechat_token: str = WECHAT_TOKEN
     wechat_appid: str = WECHAT_APPID
     wechat_aes_key: str = WECHAT_AES_KEY
@@ -142,6 +147,8 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         RASA_API_TOKEN=TOKEN,
         CONSOLE_PORT=str(console_port),
         CONSOLE_DEMO_PASSWORD=CONSOLE_PASSWORD,
+        ACTIONS_TOKEN=ACTIONS_TOKEN,
+        CASE_DATA_KEY=TEST_DATA_KEY,
         ASSISTANT_TODAY="2026-11-28",
         CASE_DB_URL=f"sqlite:///{db}",
         WECHAT_TOKEN=WECHAT_TOKEN,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 class CaseStoreError(Exception):
     """Base class; ``user_message`` is Chinese and safe to show (no personal data)."""
@@ -36,6 +38,22 @@ class IdentityMismatch(CaseSystemError):
     """The details given do not match the case system's record; says nothing about which field."""
 
     default_message = "您提供的信息与系统记录不一致，暂时无法办理。如需帮助，可以转人工服务。"
+
+
+class IdentityLocked(CaseStoreError):
+    """Too many failed identity proofs: nothing is compared or shown until ``until``."""
+
+    default_message = "身份核对失败次数过多，已暂停核对，请稍后再试。"
+
+    def __init__(self, user_message: str, *, until: dt.datetime) -> None:
+        super().__init__(user_message)
+        self.until = until
+
+
+class IdentityNotProven(CaseStoreError):
+    """The conversation has not proven (or no longer proves) the identity whose record it asks for."""
+
+    default_message = "为保护个人信息，请先核对身份（身份证号和登记的手机号）后再查询。"
 
 
 class OrganisationNotFound(CaseSystemError):

@@ -391,3 +391,38 @@ class HandoffMessage(Base):
     text = Column(Text, nullable=False)
     created_at = _created()
     delivered_at = Column(DateTime(timezone=True))
+
+
+class IdentityLimit(Base):
+    """Identity-proof attempts per subject (ID number, credit code) or per channel user, across conversations.
+
+    ``key_hash`` is a keyed hash (:mod:`bot.crypto`), never the value. Kept in the database so that neither a
+    new conversation, a new sender, ``/restart`` nor a restart of the servers resets it.
+    """
+
+    __tablename__ = "identity_limits"
+    __table_args__ = (UniqueConstraint("scope", "key_hash"),)
+
+    id = Column(Integer, primary_key=True)
+    scope = Column(String(16), nullable=False)  # person | organisation | sender
+    key_hash = Column(String(64), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    window_started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    locked_until = Column(DateTime(timezone=True))
+    updated_at = _updated()
+
+
+class IdentityAttempt(Base):
+    """One attempt to prove an identity (audit trail, and the server-side record of a successful proof)."""
+
+    __tablename__ = "identity_attempts"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    scope = Column(String(16), nullable=False)  # person | organisation
+    subject_hash = Column(String(64), nullable=False)
+    channel = Column(String(32), nullable=False)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    purpose = Column(String(100), nullable=False)
+    method = Column(String(16), nullable=False)  # phone | last4 | sms_code | registration
+    outcome = Column(String(16), nullable=False)  # ok | failed | locked

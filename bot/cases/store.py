@@ -181,5 +181,15 @@ class CaseStore(abc.ABC):
     def audit_entries(self, id_number: str) -> list[AuditEntry]:
         """Audit-log entries about the person, oldest first (for the person's own enquiry and for review)."""
 
+    def verify_organisation(
+        self, credit_code: str, phone: str, *, access: AccessContext | None = None
+    ) -> EmployerRecord | HrAgencyRecord | None:
+        """The employer or HR agency with this code and contact phone; one identity attempt (see the guard)."""
+        return self.verify_employer(credit_code, phone) or self.verify_hr_agency(credit_code, phone)
+
+    def identity_attempts_left(self, scope: str, subject: str) -> int | None:
+        """Identity attempts ``subject`` has left, when a guard counts them (``None`` otherwise)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release connections; the store must not be used afterwards."""

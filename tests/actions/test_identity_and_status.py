@@ -51,7 +51,8 @@ async def test_status_only_for_the_verified_owner(seeded_store, tracker_for, dis
     unverified = tracker_for("查进度", "check_status")
     await ActionShowStatus().run(dispatcher, unverified, domain)
     assert dispatcher.messages == []
-    verified = tracker_for("0002", "inform", slots={"verified_id_number": LI_QIANG[0]})
+    proof = await _check_phone(tracker_for, dispatcher, domain, LI_QIANG[0], LI_QIANG[1][-4:])
+    verified = tracker_for("0002", "inform", slots={"verified_id_number": proof["verified_id_number"]})
     events = await ActionShowStatus().run(dispatcher, verified, domain)
     text = dispatcher.messages[0]["text"]
     assert "求职登记" in text and "“点对点”出行申请" in text and "DJ" in text
@@ -60,6 +61,7 @@ async def test_status_only_for_the_verified_owner(seeded_store, tracker_for, dis
 
 async def test_eligibility_for_a_verified_person(seeded_store, tracker_for, dispatcher, domain, monkeypatch) -> None:
     monkeypatch.setenv("ASSISTANT_TODAY", "2024-06-01")
+    await _check_phone(tracker_for, dispatcher, domain, WANG_FANG[0], WANG_FANG[1])
     tracker = tracker_for("0001", "inform", slots={"verified_id_number": WANG_FANG[0]})
     await ActionShowEligibility().run(dispatcher, tracker, domain)
     text = dispatcher.messages[0]["text"]

@@ -21,7 +21,7 @@ NEW_PERSON = {
     "wants_training": False,
     "registration_confirmed": True,
 }
-ACCESS = AccessContext(conversation_id="t", channel="test", purpose="test")
+ACCESS = AccessContext(conversation_id="t", channel="test", purpose="test", actor="case-worker")
 
 
 async def test_confirmed_registration_is_saved_once_and_updated_after(seeded_store, tracker_for, dispatcher, domain):

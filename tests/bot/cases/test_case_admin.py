@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,13 @@ from policy_kb.vocabulary import EMPLOYER_KIND_LABELS, EMPLOYMENT_STATUS_LABELS,
 TODAY = dt.date(2026, 11, 28)
 
 
+def _head() -> str:
+    """The newest migration (one head: every migration revises the previous one)."""
+    heads = ScriptDirectory.from_config(admin.alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, heads
+    return heads[0]
+
+
 def _persons(url: str) -> int:
     engine = build_engine(url)
     try:
@@ -47,13 +55,14 @@ def test_migrate_and_seed_creates_the_folder_and_seeds_once(sqlite_url: str, tmp
     assert not (tmp_path / "db").exists()
     lines = admin.migrate_and_seed(sqlite_url, today=TODAY)
     assert (tmp_path / "db" / "cases.db").exists()
-    assert lines[0] == "案件数据库已升级到最新结构（版本 空库 → 0001）"
+    head = _head()
+    assert lines[0] == f"案件数据库已升级到最新结构（版本 空库 → {head}）"
     assert lines[1].startswith(f"已写入演示数据：{len(demo_data.PERSONS)} 人、3 个用人单位、1 家人力资源服务机构")
     assert _persons(sqlite_url) == len(demo_data.PERSONS)
 
     again = admin.migrate_and_seed(sqlite_url, today=TODAY)
     assert again == [
-        "案件数据库已是最新结构（版本 0001）",
+        f"案件数据库已是最新结构（版本 {head}）",
         f"数据库中已有 {len(demo_data.PERSONS)} 人的记录，未写入演示数据",
     ]
     assert _persons(sqlite_url) == len(demo_data.PERSONS)
@@ -63,7 +72,7 @@ def test_migrate_and_seed_on_postgresql(pg_url: str) -> None:
     lines = admin.migrate_and_seed(pg_url, today=TODAY)
     assert lines[0].startswith("案件数据库已升级到最新结构")
     assert _persons(pg_url) == len(demo_data.PERSONS)
-    assert admin.migrate_and_seed(pg_url, today=TODAY)[0] == "案件数据库已是最新结构（版本 0001）"
+    assert admin.migrate_and_seed(pg_url, today=TODAY)[0] == f"案件数据库已是最新结构（版本 {_head()}）"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -93,7 +102,7 @@ def test_downgrade_and_upgrade_again(sqlite_url: str) -> None:
     finally:
         engine.dispose()
     before, head = admin.migrate(sqlite_url)
-    assert (before, head) == (None, "0001")
+    assert (before, head) == (None, _head())
 
 
 def test_alembic_command_line_uses_the_ini_at_the_repo_root(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from bot.cases import demo_data, make_store
 from bot.cases.errors import CaseSystemError, CaseSystemUnavailable, IdentityMismatch
 from bot.cases.http_store import POST_TIMEOUT_MESSAGE, CaseApiClient, HttpCaseStore
+from bot.cases.identity_guard import GuardedCaseStore
 from bot.cases.records import AccessContext, PersonDetails
 from bot.cases.sql_store import SqlCaseStore
 from bot.settings import Settings
@@ -170,9 +171,10 @@ def test_every_request_has_a_timeout(api_server: Any, http_store_factory: Any) -
 )
 def test_make_store_picks_the_implementation(tmp_path, env: dict, expected: type) -> None:
     db_file = tmp_path / "never" / "cases.db"
-    store = make_store(Settings(case_db_url=f"sqlite:///{db_file}", **env))
+    key = "k1:" + "A" * 43
+    store = make_store(Settings(case_db_url=f"sqlite:///{db_file}", case_data_key=key, **env))
     try:
-        assert isinstance(store, expected)
+        assert isinstance(store, GuardedCaseStore) and isinstance(store.inner, expected)
         assert not db_file.parent.exists()  # nothing is touched until the first call
     finally:
         store.close()

@@ -1,0 +1,413 @@
+"""Server-side limits on proving an identity, shared by every path that matches a person or an organisation.
+
+:class:`IdentityGuard` keeps counters in the case database (tables ``identity_limits`` and
+``identity_attempts``), keyed by a keyed hash of the ID number or credit code and of the channel user, so a
+new conversation, a new sender id, ``/restart``, a session expiry or a restart of the servers resets nothing.
+
+An attempt is *reserved* before the record is compared (the counter goes up first, atomically), so parallel
+guesses cannot slip past the limit; a success gives the reservation back. When the subject has used up its
+attempts, it is locked until the lock period ends: nothing about it is compared or shown, on any channel.
+
+:class:`GuardedCaseStore` wraps any :class:`~bot.cases.store.CaseStore` (SQL or HTTP) with the guard;
+:func:`bot.cases.store.make_store` always returns one. It also refuses to show a person's record to the
+assistant unless that conversation proved the identity recently (a record in ``identity_attempts``): a slot
+value in a tracker is never proof.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases.errors import CaseSystemUnavailable, IdentityLocked, IdentityMismatch, IdentityNotProven
+from bot.cases.models import IdentityAttempt, IdentityLimit, utcnow
+from bot.cases.records import AccessContext, EmployerRecord, HrAgencyRecord, PersonDetails, PersonRecord
+from bot.cases.store import CaseStore
+from bot.crypto import DataCipher
+
+log = logging.getLogger(__name__)
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+ASSISTANT_ACTOR = "assistant"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many attempts, for how long a lock lasts and how long a successful proof is honoured."""
+
+    max_failures: int = 3
+    sender_max_failures: int = 5
+    lock: dt.timedelta = dt.timedelta(minutes=30)
+    proof_valid: dt.timedelta = dt.timedelta(minutes=30)
+
+
+@dataclass
+class _Reservation:
+    scope: str
+    subject_hash: str
+    sender_hash: str | None
+    access: AccessContext
+    method: str
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+def _when(moment: dt.datetime) -> str:
+    local = _aware(moment).astimezone(BEIJING)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+class IdentityGuard:
+    """Attempt counters and proofs of identity in the case database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        cipher: DataCipher,
+        *,
+        limits: Limits | None = None,
+        hotline: str = "12333 热线",
+        now: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        """Args:
+        engine: the case database (its migrations create the guard's tables).
+        cipher: keyed hashes of ID numbers, credit codes and senders.
+        limits: attempt limits and periods.
+        hotline: how to name the hotline in messages.
+        now: the clock.
+        """
+        self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+        self._cipher = cipher
+        self.limits = limits or Limits()
+        self._hotline = hotline
+        self._now = now
+
+    # --- keys ---------------------------------------------------------------------------------------------
+
+    def subject_hash(self, scope: str, value: str) -> str:
+        """Keyed hash of a normalised ID number (``person``) or credit code (``organisation``)."""
+        return self._cipher.blind_index(value.strip().upper(), context=f"identity.{scope}")
+
+    def sender_hash(self, access: AccessContext) -> str:
+        """Keyed hash of the channel user (channel + conversation id)."""
+        return self._cipher.blind_index(f"{access.channel}\x00{access.conversation_id}", context="identity.sender")
+
+    # --- messages -----------------------------------------------------------------------------------------
+
+    def _locked_message(self, scope: str, until: dt.datetime) -> str:
+        what = {
+            "person": "这个身份证号的身份核对",
+            "organisation": "这个统一社会信用代码的核对",
+            "sender": "您这边的身份核对",
+        }[scope]
+        return (
+            f"为保护个人信息，{what}已连续多次未通过，现已暂停，请在{_when(until)}（北京时间）以后再试。"
+            f"如需帮助，请拨打{self._hotline}，或携带身份证件到县区人社部门窗口办理。"
+        )
+
+    # --- plumbing -----------------------------------------------------------------------------------------
+
+    def _run(self, unit: Callable[[Session], Any]) -> Any:
+        for attempt in range(3):
+            try:
+                with self._sessions.begin() as session:
+                    return unit(session)
+            except IntegrityError:
+                if attempt == 2:
+                    raise CaseSystemUnavailable(detail="identity limit race") from None
+            except SQLAlchemyError as exc:
+                log.error("identity limits unavailable: %s", type(exc).__name__)
+                raise CaseSystemUnavailable(detail=type(exc).__name__) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _limit_row(self, session: Session, scope: str, key_hash: str) -> IdentityLimit:
+        query = select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash == key_hash)
+        row = session.execute(query.with_for_update()).scalar_one_or_none()
+        if row is None:
+            row = IdentityLimit(scope=scope, key_hash=key_hash, attempts=0, window_started_at=self._now())
+            session.add(row)
+            session.flush()  # a concurrent first attempt loses here and the unit is run again
+        return row
+
+    def _audit(self, session: Session, reservation: _Reservation, outcome: str) -> None:
+        access = reservation.access
+        session.add(
+            IdentityAttempt(
+                at=self._now(),
+                scope=reservation.scope,
+                subject_hash=reservation.subject_hash,
+                channel=access.channel[:32],
+                conversation_id=access.conversation_id[:128],
+                purpose=access.purpose[:100],
+                method=reservation.method,
+                outcome=outcome,
+            )
+        )
+
+    # --- attempts -----------------------------------------------------------------------------------------
+
+    def reserve(self, scope: str, subject: str, access: AccessContext | None, method: str) -> _Reservation:
+        """Count one attempt for the subject (and the channel user, when known) before anything is compared.
+
+        Raises:
+            IdentityLocked: the subject or the sender has no attempts left; the refusal is audited.
+        """
+        known_sender = access is not None and access.conversation_id not in ("", "unknown")
+        reservation = _Reservation(
+            scope,
+            self.subject_hash(scope, subject),
+            self.sender_hash(access) if access is not None and known_sender else None,
+            access or AccessContext(conversation_id="unknown", channel="unknown", purpose="核验"),
+            method,
+        )
+        max_for = {scope: self.limits.max_failures, "sender": self.limits.sender_max_failures}
+
+        def unit(session: Session) -> tuple[str, dt.datetime] | None:
+            now = self._now()
+            rows = [(scope, self._limit_row(session, scope, reservation.subject_hash))]
+            if reservation.sender_hash:
+                rows.append(("sender", self._limit_row(session, "sender", reservation.sender_hash)))
+            for kind, row in rows:
+                if row.locked_until is not None and _aware(row.locked_until) > now:
+                    self._audit(session, reservation, "locked")
+                    return kind, _aware(row.locked_until)
+                if row.locked_until is not None or _aware(row.window_started_at) + self.limits.lock <= now:
+                    row.attempts, row.window_started_at, row.locked_until = 0, now, None
+                if row.attempts >= max_for[kind]:
+                    row.locked_until = now + self.limits.lock
+                    self._audit(session, reservation, "locked")
+                    return kind, row.locked_until
+            for _kind, row in rows:
+                row.attempts += 1
+            return None
+
+        locked = self._run(unit)
+        if locked:
+            kind, until = locked
+            log.warning("identity check refused: %s locked until %s", kind, until.isoformat())
+            raise IdentityLocked(self._locked_message(kind, until), until=until)
+        return reservation
+
+    def finish(self, reservation: _Reservation, ok: bool | None) -> int:
+        """Record the outcome (``None``: the comparison could not be made) and return the attempts left.
+
+        A success resets the subject's counter and gives the sender its attempt back; ``None`` gives both back.
+        """
+
+        def unit(session: Session) -> int:
+            now = self._now()
+            self._audit(session, reservation, {True: "ok", False: "failed", None: "error"}[ok])
+            rows = [(self._limit_row(session, reservation.scope, reservation.subject_hash), self.limits.max_failures)]
+            if reservation.sender_hash:
+                rows.append(
+                    (self._limit_row(session, "sender", reservation.sender_hash), self.limits.sender_max_failures)
+                )
+            subject = rows[0][0]
+            if ok is None:
+                for row, _most in rows:
+                    row.attempts = max(0, row.attempts - 1)
+            elif ok:
+                for row, _most in rows[1:]:
+                    row.attempts = max(0, row.attempts - 1)
+                subject.attempts = 0
+                return self.limits.max_failures
+            else:
+                for row, most in rows:
+                    if row.attempts >= most and row.locked_until is None:
+                        row.locked_until = now + self.limits.lock
+            return max(0, self.limits.max_failures - subject.attempts)
+
+        return self._run(unit)
+
+    @contextmanager
+    def attempt(self, scope: str, subject: str, access: AccessContext | None, method: str) -> Iterator[list[bool]]:
+        """``with guard.attempt(...) as outcome: ...; outcome.append(matched)`` — an error counts as a failure."""
+        reservation = self.reserve(scope, subject, access, method)
+        outcome: list[bool] = []
+        try:
+            yield outcome
+        except IdentityMismatch:
+            self.finish(reservation, ok=False)
+            raise
+        except BaseException:
+            self.finish(reservation, ok=None)  # the case system failed: nothing was compared
+            raise
+        self.finish(reservation, ok=bool(outcome and outcome[-1]))
+
+    def attempts_left(self, scope: str, subject: str) -> int:
+        """Attempts the subject has left in the current window (for the message after a failure)."""
+        key = self.subject_hash(scope, subject)
+
+        def unit(session: Session) -> int:
+            row = session.execute(
+                select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash == key)
+            ).scalar_one_or_none()
+            if row is None:
+                return self.limits.max_failures
+            now = self._now()
+            if row.locked_until is not None and _aware(row.locked_until) > now:
+                return 0
+            if _aware(row.window_started_at) + self.limits.lock <= now:
+                return self.limits.max_failures
+            return max(0, self.limits.max_failures - row.attempts)
+
+        return self._run(unit)
+
+    # --- proofs -------------------------------------------------------------------------------------------
+
+    def require_proof(self, scope: str, subject: str, access: AccessContext) -> None:
+        """Raise unless this conversation proved ``subject`` within the validity period and it is not locked.
+
+        Raises:
+            IdentityLocked: the subject is locked (nobody sees it until the lock ends).
+            IdentityNotProven: no recent successful proof by this channel user.
+        """
+        subject_hash = self.subject_hash(scope, subject)
+
+        def unit(session: Session) -> dt.datetime | str | None:
+            now = self._now()
+            limit = session.execute(
+                select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash == subject_hash)
+            ).scalar_one_or_none()
+            if limit is not None and limit.locked_until is not None and _aware(limit.locked_until) > now:
+                return _aware(limit.locked_until)
+            proof = session.execute(
+                select(IdentityAttempt.id)
+                .where(
+                    IdentityAttempt.scope == scope,
+                    IdentityAttempt.subject_hash == subject_hash,
+                    IdentityAttempt.channel == access.channel[:32],
+                    IdentityAttempt.conversation_id == access.conversation_id[:128],
+                    IdentityAttempt.outcome == "ok",
+                    IdentityAttempt.at > now - self.limits.proof_valid,
+                )
+                .limit(1)
+            ).scalar_one_or_none()
+            return None if proof is not None else "missing"
+
+        result = self._run(unit)
+        if isinstance(result, dt.datetime):
+            raise IdentityLocked(self._locked_message(scope, result), until=result)
+        if result == "missing":
+            raise IdentityNotProven()
+
+    def clear(self, scope: str, subject: str) -> None:
+        """Lift a lock (staff, after verifying the person in another way)."""
+        key = self.subject_hash(scope, subject)
+        self._run(
+            lambda session: session.execute(
+                update(IdentityLimit)
+                .where(IdentityLimit.scope == scope, IdentityLimit.key_hash == key)
+                .values(attempts=0, locked_until=None)
+            )
+        )
+
+
+def _phone_method(given: str) -> str:
+    digits = "".join(ch for ch in given if ch.isdigit())
+    return "last4" if len(digits) == 4 else "phone"
+
+
+class GuardedCaseStore(CaseStore):
+    """A case store whose identity matches go through an :class:`IdentityGuard` (every other call passes)."""
+
+    def __init__(self, inner: CaseStore, guard: IdentityGuard) -> None:
+        """Wrap ``inner``; ``guard`` keeps the counters."""
+        self.inner = inner
+        self.guard = guard
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def close(self) -> None:
+        """Close the wrapped store."""
+        self.inner.close()
+
+    # --- matching a person ------------------------------------------------------------------------------
+
+    def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> PersonRecord | None:
+        """See :meth:`CaseStore.verify_person`; limited and audited by the guard."""
+        with self.guard.attempt("person", id_number, access, _phone_method(phone_or_last4)) as outcome:
+            person = self.inner.verify_person(id_number, phone_or_last4, access=access)
+            outcome.append(person is not None)
+        return person
+
+    def upsert_registration(self, person: PersonDetails, **kwargs: Any) -> Any:
+        """See :meth:`CaseStore.upsert_registration`: the record match (ID + name + phone) counts as a proof."""
+        access: AccessContext = kwargs["access"]
+        with self.guard.attempt("person", person.id_number, access, "registration") as outcome:
+            result = self.inner.upsert_registration(person, **kwargs)
+            outcome.append(True)
+        return result
+
+    # --- reading a person's record ------------------------------------------------------------------------
+
+    def _require(self, id_number: str, access: AccessContext) -> None:
+        if access.actor == ASSISTANT_ACTOR:
+            self.guard.require_proof("person", id_number, access)
+
+    def find_person(self, id_number: str, *, access: AccessContext) -> PersonRecord | None:
+        """See :meth:`CaseStore.find_person`; the assistant must have proven the identity first."""
+        self._require(id_number, access)
+        return self.inner.find_person(id_number, access=access)
+
+    def get_status(self, id_number: str, *, access: AccessContext) -> Any:
+        """See :meth:`CaseStore.get_status`; the assistant must have proven the identity first."""
+        self._require(id_number, access)
+        return self.inner.get_status(id_number, access=access)
+
+    # --- matching an organisation -------------------------------------------------------------------------
+
+    def verify_employer(self, credit_code: str, phone: str, *, access: AccessContext | None = None) -> Any:
+        """See :meth:`CaseStore.verify_employer`; limited per credit code (and per sender when known)."""
+        with self.guard.attempt("organisation", credit_code, access, _phone_method(phone)) as outcome:
+            found = self.inner.verify_employer(credit_code, phone)
+            outcome.append(found is not None)
+        return found
+
+    def verify_hr_agency(self, credit_code: str, phone: str, *, access: AccessContext | None = None) -> Any:
+        """See :meth:`CaseStore.verify_hr_agency`; limited per credit code (and per sender when known)."""
+        with self.guard.attempt("organisation", credit_code, access, _phone_method(phone)) as outcome:
+            found = self.inner.verify_hr_agency(credit_code, phone)
+            outcome.append(found is not None)
+        return found
+
+    def verify_organisation(
+        self, credit_code: str, phone: str, *, access: AccessContext | None = None
+    ) -> EmployerRecord | HrAgencyRecord | None:
+        """Employer or HR agency with this code and contact phone, as one limited and audited attempt."""
+        with self.guard.attempt("organisation", credit_code, access, _phone_method(phone)) as outcome:
+            found = self.inner.verify_employer(credit_code, phone) or self.inner.verify_hr_agency(credit_code, phone)
+            outcome.append(found is not None)
+        return found
+
+    def identity_attempts_left(self, scope: str, subject: str) -> int:
+        """Attempts ``subject`` has left (``person`` ID number or ``organisation`` credit code)."""
+        return self.guard.attempts_left(scope, subject)
+
+
+def _delegate(name: str) -> Callable[..., Any]:
+    def method(self: GuardedCaseStore, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.inner, name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"See :meth:`CaseStore.{name}` (passed to the wrapped store)."
+    return method
+
+
+# Every other method of the interface passes straight to the wrapped store, including ones added later.
+for _name in CaseStore.__abstractmethods__:
+    if _name not in GuardedCaseStore.__dict__:
+        setattr(GuardedCaseStore, _name, _delegate(_name))
+GuardedCaseStore.__abstractmethods__ = frozenset()

@@ -1,0 +1,187 @@
+"""Attack: guess a person's phone (or an employer's) by starting over — new sender, /restart, restart, parallel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.status import ActionShowStatus
+from bot import crypto
+from bot.cases import make_store
+from bot.cases.admin import migrate_and_seed
+from bot.cases.errors import IdentityLocked, IdentityMismatch, IdentityNotProven
+from bot.cases.identity_guard import GuardedCaseStore, IdentityGuard, Limits
+from bot.cases.records import AccessContext, PersonDetails
+from bot.cases.sql_store import SqlCaseStore
+from bot.settings import Settings
+
+LI_ID, LI_PHONE, LI_NAME = "371321199207081535", "17000000002", "测试李强"
+WANG_ID = "371302198503120427"
+WORKSHOP, WORKSHOP_PHONE = "91371324MA3CDEM038", "17000000101"
+KEY = crypto.generate_key("klimits")
+
+
+def access(sender: str, channel: str = "rest") -> AccessContext:
+    return AccessContext(conversation_id=f"{channel}:{sender}", channel=channel, purpose="查询办理进度")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    migrate_and_seed(url)
+    return url
+
+
+def store_for(url: str, clock: Clock | None = None) -> GuardedCaseStore:
+    """A fresh store, as after a restart of the action server."""
+    if clock is None:
+        store = make_store(Settings(case_db_url=url, case_data_key=KEY), hotline="人力资源社会保障服务热线 12333")
+        assert isinstance(store, GuardedCaseStore)
+        return store
+    sql = SqlCaseStore(url)
+    return GuardedCaseStore(sql, IdentityGuard(sql.engine, crypto.DataCipher.from_strings(KEY), now=clock))
+
+
+def attempts(url: str) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        return conn.execute("SELECT scope, outcome, subject_hash FROM identity_attempts ORDER BY id").fetchall()
+
+
+def test_three_wrong_phones_lock_the_id_for_every_sender_channel_and_restart(db_url: str) -> None:
+    store = store_for(db_url)
+    assert store.verify_person(LI_ID, LI_PHONE, access=access("owner")) is not None
+    store.get_status(LI_ID, access=access("owner"))  # proven: the owner may read
+    for sender in ("a1", "a2", "a3"):  # a new sender id for every guess
+        assert store.verify_person(LI_ID, f"{1000 + len(sender)}", access=access(sender)) is None
+    store.close()
+    for restarted in (store_for(db_url), store_for(db_url)):
+        for who in (access("a4"), access("oWeChatOpenId", "wechat"), access("owner")):
+            with pytest.raises(IdentityLocked) as locked:
+                restarted.verify_person(LI_ID, LI_PHONE, access=who)  # even the right phone
+            message = locked.value.user_message
+            assert "12333" in message and "北京时间" in message and "以后再试" in message
+            assert LI_ID not in message and LI_NAME not in message
+        with pytest.raises(IdentityLocked):
+            restarted.get_status(LI_ID, access=access("owner"))  # an earlier proof reveals nothing while locked
+        restarted.close()
+    outcomes = [outcome for _scope, outcome, _hash in attempts(db_url)]
+    assert outcomes[:4] == ["ok", "failed", "failed", "failed"] and set(outcomes[4:]) == {"locked"}
+    # Audited without the ID number in clear.
+    assert all(LI_ID not in row[2] and len(row[2]) == 64 for row in attempts(db_url))
+
+
+def test_the_lock_ends_after_the_window(db_url: str) -> None:
+    clock = Clock()
+    store = store_for(db_url, clock)
+    for _ in range(3):
+        store.verify_person(LI_ID, "9999", access=access("x"))
+    with pytest.raises(IdentityLocked) as locked:
+        store.verify_person(LI_ID, LI_PHONE, access=access("y"))
+    assert "11月28日 10:30" in locked.value.user_message  # 02:00 UTC + 30 min, Beijing time
+    clock.now += Limits().lock + dt.timedelta(seconds=1)
+    assert store.verify_person(LI_ID, LI_PHONE, access=access("y")) is not None
+
+
+def test_parallel_guesses_cannot_pass_the_limit(db_url: str) -> None:
+    store = store_for(db_url)
+
+    def guess(n: int) -> str:
+        try:
+            return "match" if store.verify_person(LI_ID, f"{n:04d}", access=access(f"p{n}")) else "no"
+        except IdentityLocked:
+            return "locked"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(guess, range(16)))
+    assert results.count("no") == 3 and results.count("locked") == 13
+    assert sum(1 for _s, outcome, _h in attempts(db_url) if outcome == "failed") == 3
+
+
+def test_registration_record_match_shares_the_counter(db_url: str) -> None:
+    store = store_for(db_url)
+    wrong = PersonDetails(
+        id_number=LI_ID, name="冒名者", phone="13900000000", county="沂南县", category="relocated",
+        employment_status="unemployed",
+    )  # fmt: skip
+    for n in range(3):
+        with pytest.raises(IdentityMismatch):
+            store.upsert_registration(
+                wrong, work_wanted="电工", local_or_away="local", needs_transport=False, wants_training=False,
+                access=access(f"r{n}"),
+            )  # fmt: skip
+    with pytest.raises(IdentityLocked):
+        store.verify_person(LI_ID, LI_PHONE, access=access("status-path"))
+
+
+def test_employer_lookups_are_limited_per_credit_code_and_audited(db_url: str) -> None:
+    store = store_for(db_url)
+    for n in range(3):
+        assert store.verify_organisation(WORKSHOP, "0000", access=access(f"e{n}")) is None
+    with pytest.raises(IdentityLocked) as locked:
+        store.verify_organisation(WORKSHOP, WORKSHOP_PHONE, access=access("e9"))
+    assert "统一社会信用代码" in locked.value.user_message
+    with pytest.raises(IdentityLocked):
+        store.verify_hr_agency(WORKSHOP, WORKSHOP_PHONE)  # the HR-agency path shares the counter
+    scopes = {scope for scope, _o, _h in attempts(db_url)}
+    assert scopes == {"organisation"}
+
+
+def test_one_sender_cannot_walk_through_many_ids(db_url: str) -> None:
+    store = store_for(db_url)
+    ids = ["371302198503120427", "371321199207081535", "371324197809260442", "371325198801150012",
+           "632223199011030025"]  # fmt: skip
+    for id_number in ids:  # one wrong guess each: no single ID is locked
+        assert store.verify_person(id_number, "9999", access=access("walker")) is None
+    with pytest.raises(IdentityLocked) as locked:
+        store.verify_person("500229199504211825", "1825", access=access("walker"))
+    assert "您这边" in locked.value.user_message
+
+
+def test_a_forged_verified_slot_shows_nothing(db_url: str, monkeypatch, domain) -> None:
+    """A tracker claiming ``verified_id_number`` without a proof on the server gets no record."""
+    from actions import services
+
+    monkeypatch.setenv("CASE_DB_URL", db_url)
+    monkeypatch.setenv("CASE_DATA_KEY", KEY)
+    monkeypatch.delenv("CASE_API_URL", raising=False)
+    services.case_store.cache_clear()
+    try:
+        tracker = Tracker(
+            sender_id="rest:attacker", slots={"verified_id_number": LI_ID}, latest_message={"text": "查进度"},
+            events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+        )  # fmt: skip
+        dispatcher = CollectingDispatcher()
+        events = await_(ActionShowStatus().run(dispatcher, tracker, domain))
+        text = " ".join(m["text"] for m in dispatcher.messages)
+        assert "核对身份" in text and "求职登记" not in text and "DJ" not in text
+        assert {"event": "slot", "timestamp": None, "name": "verified_id_number", "value": None} in events
+        with pytest.raises(IdentityNotProven):
+            services.case_store().get_status(LI_ID, access=services.access_for("rest:attacker", None, "x"))
+    finally:
+        services.case_store().close()
+        services.case_store.cache_clear()
+
+
+def await_(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def test_staff_reads_are_not_gated_by_the_assistant_proof(db_url: str) -> None:
+    store = store_for(db_url)
+    staff = AccessContext(conversation_id="console", channel="console", purpose="坐席查询", actor="agent")
+    assert store.find_person(WANG_ID, access=staff) is not None
