@@ -203,7 +203,7 @@ def serve() -> int:
         ]  # fmt: skip
         procs.append(subprocess.Popen(rasa_cmd, cwd=ROOT, env=env))
         procs.append(subprocess.Popen([sys.executable, "-m", "bot.staff"], cwd=ROOT, env=env))
-        wait_for_port(cfg.rasa_host, cfg.rasa_port, procs[1], timeout=300)
+        wait_for_port(cfg.rasa_host, cfg.rasa_port, procs[1], timeout=600)
         wait_for_port(cfg.console_host, cfg.console_port, procs[2], timeout=120)
         procs.append(start_analytics(env))
         print(

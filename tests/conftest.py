@@ -167,7 +167,7 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         start_new_session=True,
     )  # fmt: skip
     rasa = f"http://127.0.0.1:{rasa_port}"
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"bot serve exited early; log: {Path(log.name).read_text()[-3000:]}")
@@ -178,7 +178,7 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             pass
         time.sleep(1)
     else:
-        pytest.fail("Rasa did not come up within 300 s")
+        pytest.fail("Rasa did not come up within 600 s (a loaded machine can take several minutes to load the model)")
     console = f"http://127.0.0.1:{console_port}"
     while time.monotonic() < deadline:
         try:

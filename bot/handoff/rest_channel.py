@@ -1,7 +1,8 @@
 """Rasa's REST channel, plus the agent's replies: a handed-over REST user gets them with their next message.
 
-Same URL and payload as Rasa's own REST channel (``POST /webhooks/rest/webhook``); it is registered in
-``credentials.yml`` under its module path instead of ``rest``. Before the user's message is handled, the
+Same URL and payload as Rasa's own REST channel (``POST /webhooks/rest/webhook``), on the hardened channel of
+:mod:`bot.channels.rest` (sender namespace ``rest:``, REST_CHANNEL, typed payloads as text); it is registered
+in ``credentials.yml`` under its module path instead of ``rest``. Before the user's message is handled, the
 replies an agent wrote since the last message are put first in the response (marked 【人工客服】); while an
 agent holds the conversation (the bot is paused and says nothing), the user is told the message reached them.
 """
@@ -14,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.channels.rest import RestInput
 from bot.handoff.outbox import AGENT_PREFIX, default_outbox
 
 logger = logging.getLogger(__name__)

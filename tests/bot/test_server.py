@@ -54,13 +54,12 @@ def _text_xml(content: str, msg_id: int) -> str:
     )
 
 
-def test_wechat_plaintext_message_is_answered_by_the_trained_bot(servers) -> None:
+def test_wechat_plaintext_message_is_refused_while_a_key_is_set(servers) -> None:
+    """With an EncodingAESKey configured only signed ciphertext is believed (WECHAT_ACCEPT_PLAINTEXT is not set)."""
     url = f"{servers.rasa}/webhooks/wechat/webhook"
     body = _text_xml("你好", 7_000_001).encode()
     response = requests.post(url, params=_wechat_query(servers.wechat_token), data=body, timeout=30)
-    assert response.status_code == 200
-    reply = parse_message(response.content)
-    assert reply.type == "text" and "就业帮扶助手" in reply.content
+    assert response.status_code == 403 and "就业帮扶助手" not in response.text
 
 
 def test_wechat_safe_mode_round_trip(servers) -> None:

@@ -127,6 +127,7 @@ class WeChatInput(InputChannel):
             clock=self._clock,
             reply_deadline=self._reply_deadline,
             max_body=self._max_body,
+            accept_plaintext=self.settings.wechat_accept_plaintext,
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.channels.payloads import as_user_text
 from bot.channels.wechat.api import WeChatApiClient, WeChatApiError, WeChatTransportError
 from bot.channels.wechat.crypto import MessageCrypto
 from bot.channels.wechat.errors import BodyTooLarge, ForbiddenRequest, MalformedXml, ProtocolError
@@ -84,6 +85,8 @@ class WeChatService:
         max_body: Largest accepted body in bytes.
         timestamp_window: Largest accepted distance between a request's timestamp and now, in seconds.
         reply_limit: Byte limit of one text message.
+        accept_plaintext: With a key set, also accept unencrypted messages (explicit compatibility choice,
+            ``WECHAT_ACCEPT_PLAINTEXT``); by default they are refused with 403.
     """
 
     def __init__(
@@ -101,8 +104,10 @@ class WeChatService:
         max_body: int = MAX_BODY_BYTES,
         timestamp_window: float = TIMESTAMP_WINDOW,
         reply_limit: int = MAX_REPLY_BYTES,
+        accept_plaintext: bool = False,
     ) -> None:
         self._token = token
+        self._accept_plaintext = accept_plaintext
         keys = [k for k in encoding_aes_keys if k]
         self._crypto = MessageCrypto(keys, appid) if keys and appid else None
         self._turn = turn
@@ -238,6 +243,9 @@ class WeChatService:
             # In compatible mode the plaintext fields sit beside Encrypt; only the signed ciphertext counts.
             fields = parse_xml(self._crypto.decrypt(encrypt).encode("utf-8"))
         else:
+            if self._crypto is not None and not self._accept_plaintext:
+                # With a key set, only signed ciphertext is believed (compatible mode sends both; explicit opt-in).
+                raise ForbiddenRequest("plaintext message while an EncodingAESKey is set")
             fields = outer
         message = to_message(fields)
         text = await self._answer(message)
@@ -266,7 +274,8 @@ class WeChatService:
                 return PLEASE_TYPE if kind == "text" else VOICE_NOT_RECOGNISED
             payload = choose(text, await ChoiceMemory(self._ensure_store()).recall(openid))
             logger.debug("WeChat %s from %s: %s", kind, _short_id(openid), mask_pii(text)[:200])
-            return await self._run_once(message, payload or text)
+            # A number picks an offered button's payload; typed "/intent{…}" is only ever text.
+            return await self._run_once(message, payload or as_user_text(text))
         if kind == "event":
             event = message.event.lower()
             if event == "subscribe":

@@ -117,6 +117,9 @@ def channel_env(api_url: str, **overrides: str) -> dict[str, str]:
         "WECHAT_ENCODING_AES_KEY": AES_KEY,
         "WECHAT_API_BASE": api_url,
         "REDIS_URL": "",
+        # These tests cover plain, safe and compatible mode with one configuration; refusing plaintext while a
+        # key is set (the default) is tested in tests/security.
+        "WECHAT_ACCEPT_PLAINTEXT": "1",
     }
     env.update(overrides)
     return env
