@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, or_, select
@@ -88,13 +89,22 @@ def build_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings this store relies on (connects lazily).
 
     SQLite: foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent
-    writers queue on the busy timeout instead of failing with "database is locked" on a lock upgrade.
+    writers queue on the busy timeout instead of failing with "database is locked" on a lock upgrade; the
+    database file is made readable by its owner only (mode 0600) on the first connection, before anything is
+    written to it. Bound parameters (ID numbers, phones) never appear in SQLAlchemy's error messages.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, future=True, hide_parameters=True, connect_args={"timeout": 30, "check_same_thread": False}
+        )
+        database = engine.url.database
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            if database and database != ":memory:" and not database.startswith("file:"):
+                path = Path(database)
+                if path.exists() and path.stat().st_mode & 0o077:
+                    path.chmod(0o600)  # journals SQLite creates next to it take the same mode
             dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -105,7 +115,7 @@ def build_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, future=True, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, future=True, hide_parameters=True, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -62,7 +62,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure(connection)
         return
-    engine = create_engine(_url(), future=True, poolclass=pool.NullPool)
+    engine = create_engine(_url(), future=True, hide_parameters=True, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
             _configure(conn)
