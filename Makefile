@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_WARN_20 := 1
 
-.PHONY: help setup run test lint format train shell db eval bench wechat-menu constraints clean browser bench-dashboard
+.PHONY: help setup run test lint format train shell db eval bench purge wechat-menu constraints clean browser bench-dashboard
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench: $(STAMP_MODEL) ## The assistant vs. a bare-Rasa floor under 1, 10 and 50 
 
 bench-dashboard: $(STAMP_INSTALL) ## Dashboard queries over a year of a city (200k persons, 5M turns) on SQLite and PostgreSQL
 	$(PY) -m bot.analytics.bench
+
+purge: $(STAMP_INSTALL) ## Remove or anonymise data past its retention period (RETENTION_*_DAYS); run daily from cron
+	$(PY) -m bot purge
 
 wechat-menu: $(STAMP_INSTALL) ## Publish the WeChat menu (bot/channels/wechat/menu.yml) with the settings in .env
 	@set -a; [ -f .env ] && . ./.env; set +a; $(PY) -m bot.channels.wechat menu

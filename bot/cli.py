@@ -259,6 +259,30 @@ def db() -> int:
     return 0
 
 
+def purge() -> int:
+    """Remove or anonymise case data, audit rows and conversations past their retention periods."""
+    from bot.cases.retention import RetentionPeriods
+    from bot.cases.retention import purge as run_purge
+
+    env = dict(os.environ)
+    for key, value in read_env_file(ENV_FILE).items():
+        env.setdefault(key, value)
+    cfg = settings_mod.load(env)
+    periods = RetentionPeriods(cfg.retention_case_days, cfg.retention_audit_days, cfg.retention_conversation_days)
+    tracker = cfg.tracker_db_url
+    tracker_path = tracker.removeprefix("sqlite:///") if tracker.startswith("sqlite:///") else None
+    if tracker_path and not Path(tracker_path).exists():
+        tracker = ""
+    counts = run_purge(cfg.case_db_url, periods, tracker_db_url=tracker or None)
+    print(
+        f"保留期清理完成：匿名化 {counts['persons_anonymised']} 人，删除审计记录 {counts['audit_log']} 条、"
+        f"身份核对记录 {counts['identity_attempts']} 条、过期计数 {counts['identity_limits']} 个，"
+        f"清理转人工请求 {counts['handoffs_cleared']} 个、会话 {counts.get('conversations', 0)} 个"
+        f"（期限：案件 {periods.case_days} 天、审计 {periods.audit_days} 天、会话 {periods.conversation_days} 天）"
+    )
+    return 0
+
+
 def keys() -> int:
     """Print a new data key (``python -m bot keys``), for ``CASE_DATA_KEY`` in production."""
     print(crypto.generate_key())
@@ -268,7 +292,7 @@ def keys() -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; every expected failure becomes one line on stderr."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="就业帮扶助手")
-    parser.add_argument("command", choices=["serve", "shell", "db", "keys", "users"])
+    parser.add_argument("command", choices=["serve", "shell", "db", "keys", "purge", "users"])
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -276,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.staff.users_cli import main as users_main
 
             return users_main(args.rest)
-        return {"serve": serve, "shell": shell, "db": db, "keys": keys}[args.command]()
+        return {"serve": serve, "shell": shell, "db": db, "keys": keys, "purge": purge}[args.command]()
     except (CliError, settings_mod.SettingsError, crypto.CryptoError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 import sys
 import time
 import uuid
@@ -178,8 +179,17 @@ def test_rest_caller_with_the_victims_openid_gets_nothing(servers) -> None:
     openid = "oSecVictim" + secrets.token_hex(6)
     _wechat_say(servers, openid, "查进度")
     _wechat_say(servers, openid, VICTIM_ID)
-    shown = _wechat_say(servers, openid, VICTIM_PHONE[-4:])
-    assert "办理情况" in shown  # the victim, verified on WeChat, sees the status
+    _wechat_say(servers, openid, VICTIM_PHONE[-4:])
+    # The victim proved their identity on WeChat (the server's record of it, whether or not the reply was passive).
+    database = servers.case_db_url.removeprefix("sqlite:///")
+    query = "SELECT count(*) FROM identity_attempts WHERE conversation_id = ? AND channel = 'wechat' AND outcome = 'ok'"
+    deadline = time.monotonic() + 120
+    while True:
+        with sqlite3.connect(database) as conn:
+            if conn.execute(query, (openid,)).fetchone()[0]:
+                break
+        assert time.monotonic() < deadline, "the WeChat identity check did not complete"
+        time.sleep(1)
     # The attacker uses the same id on REST: another conversation, nothing verified, nothing shown.
     text = servers.say(openid, "查进度")
     assert "身份证" in text and "办理情况" not in text and "DJ" not in text
