@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.rasa_runtime import action_validation
+from bot.rasa_runtime import action_validation, event_lookup
 
 logger = logging.getLogger(__name__)
 
-PATCHES = (action_validation,)
+PATCHES = (action_validation, event_lookup)
 
 
 def apply_all() -> list[str]:

@@ -49,7 +49,9 @@ def measure(
         load.run_level(url, 1, WARMUP_TURNS, f"warm-{time.time_ns()}")
         result = SystemResult(name, startup)
         for senders, turns in levels:
-            result.levels.append(load.run_level(url, senders, turns, f"c{senders}-{time.time_ns()}"))
+            level = load.run_level(url, senders, turns, f"c{senders}-{time.time_ns()}")
+            print(f"  {senders} 个并发发送者：{level.throughput:.1f} 轮/秒，错误 {level.errors}", flush=True)
+            result.levels.append(level)
         if length_turns:
             result.length = load.run_level(url, 1, length_turns, f"long-{time.time_ns()}")
     return result
@@ -107,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         help="并发发送者数 x 每人轮数，逗号分隔（默认 1x40,10x20,50x10）",
     )
     parser.add_argument("--length", type=int, default=LENGTH_TURNS, help="长会话的轮数（0 表示不测）")
+    parser.add_argument(
+        "--workers",
+        type=lambda raw: tuple(int(n) for n in raw.split(",")),
+        default=(1, 2),
+        help="助手的 Sanic worker 数，逗号分隔，逐个测量（默认 1,2；多于 1 个时用 REDIS_URL 的原子锁存储）",
+    )
     parser.add_argument("--rounds", type=int, default=200, help="知识库进程内调用次数")
     args = parser.parse_args(argv)
 
@@ -114,10 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
         try:
-            results = [
-                measure("floor（裸 Rasa）", lambda: servers.floor(workdir), args.levels, args.length),
-                measure("就业帮扶助手", lambda: servers.assistant(workdir), args.levels, args.length),
-            ]
+            results = [measure("floor（裸 Rasa）", lambda: servers.floor(workdir), args.levels, args.length)]
+            for workers in args.workers:
+                if workers > 1 and not servers.shares_conversations():
+                    print(f"跳过 {workers} 个 worker：endpoints.yml 没有共享的 tracker_store，各 worker 的会话互不可见")
+                    continue
+                results.append(
+                    measure(
+                        f"就业帮扶助手（{workers} 个 worker）",
+                        lambda workers=workers: servers.assistant(workdir, servers.worker_env(workers)),
+                        args.levels,
+                        args.length,
+                    )
+                )
         except servers.BenchError as error:
             print(f"错误：{error}", file=sys.stderr)
             return 1

@@ -20,13 +20,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import requests
+import yaml
 
 from bot.settings import PROJECT_ROOT
 
 FLOOR_DIR = Path(__file__).resolve().parent / "floor"
 FLOOR_CACHE = PROJECT_ROOT / "var" / "bench" / "floor"
 FLOOR_INPUTS = ("config.yml", "domain.yml", "credentials.yml", "data/nlu.yml", "data/rules.yml")
-START_TIMEOUT_S = 300
+START_TIMEOUT_S = 600
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class BenchError(RuntimeError):
@@ -126,6 +128,24 @@ def floor(workdir: Path) -> Iterator[tuple[str, float, int]]:
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SANIC_WORKERS="1")
     with _serving(cmd, env, port, workdir / "floor.log") as served:
         yield served
+
+
+def shares_conversations() -> bool:
+    """Whether ``endpoints.yml`` names a tracker store, which several Rasa workers then share."""
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    return bool(endpoints.get("tracker_store"))
+
+
+def worker_env(workers: int) -> dict[str, str]:
+    """Settings of the assistant with ``workers`` Sanic workers in its Rasa process.
+
+    More than one worker needs the atomic Redis lock store, so ``REDIS_URL`` is set (to the local Redis unless the
+    environment names one); one worker keeps whatever the environment says.
+    """
+    env = {"SANIC_WORKERS": str(workers)}
+    if workers > 1:
+        env["REDIS_URL"] = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    return env
 
 
 @contextlib.contextmanager

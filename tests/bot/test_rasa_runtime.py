@@ -16,7 +16,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_runtime import action_validation
+from bot.rasa_runtime import action_validation, event_lookup
 from bot.settings import PROJECT_ROOT
 
 VALID = [
@@ -146,10 +146,68 @@ def test_launcher_applies_the_fixes_in_the_rasa_process():
         "from bot.rasa_runtime.__main__ import main\n"
         "main()\n"
         "from rasa.core.actions.action import RemoteAction\n"
-        "print('patched', RemoteAction._validate_action_result.__module__)\n"
+        "from rasa.shared.core.events import Event\n"
+        "print('patched', RemoteAction._validate_action_result.__module__, Event.resolve_by_type.__module__)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=True
     )
     assert "Rasa Version" in out.stdout
-    assert "patched bot.rasa_runtime.action_validation" in out.stdout
+    assert "patched bot.rasa_runtime.action_validation bot.rasa_runtime.event_lookup" in out.stdout
+
+
+@pytest.fixture
+def event_lookup_patched(monkeypatch: pytest.MonkeyPatch):
+    """Apply the event-lookup patch for one test; Rasa's own method is put back afterwards."""
+    from rasa.shared.core.events import Event
+
+    monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(event_lookup, "_original", None)
+    assert event_lookup.apply()
+    return Event.resolve_by_type
+
+
+def test_event_lookup_written_for_the_installed_rasa():
+    """Fails after a Rasa upgrade (version or the patched method's source): review the patch then."""
+    assert event_lookup.matches_installed_rasa()
+
+
+def test_every_event_type_resolves_to_rasas_class(event_lookup_patched):
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "active_loop", "session_started"} <= names
+    for name in names:
+        assert event_lookup_patched(name) is event_lookup.original()(name)
+
+
+def test_unknown_names_and_defaults_behave_as_in_rasa(event_lookup_patched):
+    from rasa.shared.core.events import SlotSet
+
+    assert event_lookup_patched("topic") is None
+    assert event_lookup_patched("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        event_lookup_patched("no_such_event")
+
+
+def test_stored_conversations_come_back_the_same(event_lookup_patched):
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered, deserialise_events
+
+    events = [
+        UserUttered("你好", {"name": "greet", "confidence": 0.9}),
+        ActionExecuted("utter_greet"),
+        SlotSet("county", "兰山区"),
+    ]
+    assert deserialise_events([e.as_dict() for e in events]) == events
+
+
+def test_event_lookup_leaves_other_rasa_versions_alone(monkeypatch: pytest.MonkeyPatch):
+    import rasa
+    from rasa.shared.core.events import Event
+
+    monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(event_lookup, "_original", None)
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    assert event_lookup.apply() is False
+    assert not event_lookup.is_applied()
