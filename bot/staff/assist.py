@@ -26,6 +26,7 @@ from policy_kb.model import Clause
 
 MAX_TEXT = 1000
 DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
+RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "rules"
 # What the intents the bot's rules send to other actions than the policy answer mean (for the agent's note).
 OTHER_HANDLING = {
     "greet": "问候",
@@ -136,6 +137,23 @@ def clause_view(responder: PolicyResponder, clause: Clause, on: dt.date) -> Clau
     )
 
 
+POLICY_ACTIONS = ("action_answer_policy", "action_clarify")
+
+
+@lru_cache(maxsize=1)
+def policy_intents() -> frozenset[str]:
+    """Intents the bot's rules (``data/rules/``) answer with the policy action or the clarification."""
+    found: set[str] = set()
+    for path in sorted(RULES_DIR.glob("*.yml")):
+        for rule in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules") or []:
+            steps = rule.get("steps") or []
+            if rule.get("condition") or len(steps) < 2:
+                continue
+            if "intent" in steps[0] and steps[1].get("action") in POLICY_ACTIONS:
+                found.add(steps[0]["intent"])
+    return frozenset(found)
+
+
 @lru_cache(maxsize=1)
 def _domain() -> dict[str, Any]:
     return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
@@ -209,9 +227,10 @@ async def assist(responder: PolicyResponder, parse: dict[str, Any], on: dt.date)
     intent = (parse.get("intent") or {}).get("name")
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
     note = ""
-    if intent in ROUTED_ELSEWHERE:
+    if intent in ROUTED_ELSEWHERE or intent not in policy_intents():
         said, options, ref = "", [], None
-        note = f"助手会把这句话当作“{OTHER_HANDLING.get(intent, intent)}”处理，不给政策答复。下面是可能相关的条款。"
+        meaning = OTHER_HANDLING.get(intent or "", "办理业务（进入登记、查询等流程）")
+        note = f"助手会把这句话当作“{meaning}”处理，不给政策答复。下面是可能相关的条款。"
     else:
         said, options, ref = await bot_reply(parse)
         if options:
@@ -225,7 +244,7 @@ async def assist(responder: PolicyResponder, parse: dict[str, Any], on: dt.date)
     return AssistResult(
         text=parse.get("text") or "",
         answer=said,
-        kind="clause" if clause else ("clarify" if options else ("other" if intent in ROUTED_ELSEWHERE else "answer")),
+        kind="clause" if clause else ("clarify" if options else ("other" if not said else "answer")),
         intent=intent,
         confidence=confidence,
         note=note,

@@ -49,7 +49,7 @@ def test_assist_answer_equals_the_bot_answer_for_every_policy_question(servers) 
         assert len(data["candidates"]) <= 2
         assert all(c["why"] for c in data["candidates"])
     assert not mismatches, mismatches
-    assert compared >= 0.9 * len(questions)
+    assert compared >= 0.8 * len(questions)
     assert with_clause >= 0.8 * compared
     assert marked >= 0.5 * with_clause
 
