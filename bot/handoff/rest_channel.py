@@ -44,13 +44,13 @@ class HandoffRestInput(RestInput):
                 logger.exception("agent replies could not be read; the bot answers without them")
                 pending = []
             for text in pending:
-                await message.output_channel.send_text_message(message.recipient_id, AGENT_PREFIX + text)
+                await message.output_channel.send_text_message(message.sender_id, AGENT_PREFIX + text)
             await on_new_message(message)
             try:
                 held = await asyncio.to_thread(outbox.in_active_handoff, message.sender_id)
             except SQLAlchemyError:
                 held = False
             if held:
-                await message.output_channel.send_text_message(message.recipient_id, WAITING_TEXT)
+                await message.output_channel.send_text_message(message.sender_id, WAITING_TEXT)
 
         return super().blueprint(handle)

@@ -58,6 +58,7 @@ def create_app(settings: Settings, **services: Any) -> Sanic:
         app.blueprint(module.bp)
         app.ctx.nav.extend(module.NAV)
     app.static("/static", str(HERE / "static"), name="static")
+    app.register_listener(_warm_up, "after_server_start")
     app.register_middleware(authenticate, "request")
     app.register_middleware(security_headers, "response")
 
@@ -74,6 +75,14 @@ def create_app(settings: Settings, **services: Any) -> Sanic:
         return error_page(500, "服务器出错了，请稍后再试；问题已记录。")
 
     return app
+
+
+async def _warm_up(app: Sanic, _loop: Any) -> None:
+    """Build the policy responder (jieba, search index) before the first caller's question needs it."""
+    import asyncio
+
+    task = asyncio.get_running_loop().run_in_executor(None, lambda: app.ctx.responder().retriever.search("以工代训"))
+    app.ctx.warm_up = task
 
 
 def _log_exception(exc: BaseException) -> None:

@@ -45,13 +45,15 @@ def test_assist_answer_equals_the_bot_answer_for_every_policy_question(servers) 
             with_clause += 1
             assert data["clause"]["citation"] in data["answer"]
             assert data["clause"]["validity"]["label"]
-            marked += "<mark>" in data["clause"]["text_html"]
+            if data["clause"]["figures"]:  # every figure the knowledge base has for the clause is marked
+                marked += 1
+                assert "<mark>" in data["clause"]["text_html"], q.id
         assert len(data["candidates"]) <= 2
         assert all(c["why"] for c in data["candidates"])
     assert not mismatches, mismatches
     assert compared >= 0.8 * len(questions)
     assert with_clause >= 0.8 * compared
-    assert marked >= 0.5 * with_clause
+    assert marked >= 20
 
 
 def test_assist_refuses_empty_or_overlong_words(servers) -> None:
