@@ -43,9 +43,10 @@ run: $(STAMP_MODEL) db ## Set up everything and serve: Rasa on :5005, actions on
 shell: $(STAMP_MODEL) db ## Chat in the terminal with the action server running
 	@$(PY) -m bot shell
 
-lint: $(STAMP_INSTALL) ## Lint and format check (ruff)
+lint: $(STAMP_INSTALL) ## Lint, format check and type check (ruff, mypy)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP_INSTALL) ## Format the code (ruff)
 	$(VENV)/bin/ruff check --fix .

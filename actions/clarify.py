@@ -49,7 +49,8 @@ def choice_label(responder: PolicyResponder, intent: str, on: dt.date) -> str | 
     topic = responder.topic_of_intent(intent)
     if topic:
         clause = responder.kb.clause_for_topic(topic, on)
-        return clause.benefit.name if clause.benefit else clause.title
+        if clause is not None:
+            return clause.benefit.name if clause.benefit else clause.title
     return SERVICE_LABELS.get(intent)
 
 
@@ -95,10 +96,13 @@ class ActionClarify(Action):
         )
         answered = result.answer is not None and result.answer.kind not in ("out_of_scope",)
         if not answered and previous_user_intent(tracker) == "nlu_fallback":
-            dispatcher.utter_message(text="抱歉，我还是没能理解您的问题。")
+            dispatcher.utter_message(response="utter_still_not_understood")
             return await ActionOfferHuman().run(dispatcher, tracker, domain)
         if result.buttons:
-            dispatcher.utter_message(text="我不太确定您想问的是哪一项，请选择：", buttons=list(result.buttons))
+            dispatcher.utter_message(response="utter_which_did_you_mean", buttons=list(result.buttons))
             return []
-        dispatcher.utter_message(text=result.answer.text)
-        return [SlotSet("last_clause", result.answer.clause_ref)] if result.answer.clause_ref else []
+        answer = result.answer
+        if answer is None:  # neither an answer nor buttons: clarify() always gives one of them
+            return []
+        dispatcher.utter_message(text=answer.text)
+        return [SlotSet("last_clause", answer.clause_ref)] if answer.clause_ref else []

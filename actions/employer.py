@@ -12,13 +12,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.base import CaseSystemAction
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
 from bot.cases.errors import CaseStoreError
 from bot.cases.records import EmployerRecord
 from bot.facts import extract_facts
 from bot.quantities import people_count
-from policy_kb.answer import answer_estimate
+from bot.replies import numbered_status_lines
+from policy_kb.answer import answer_clause, answer_estimate
 from policy_kb.model import Clause, KnowledgeBase
 from policy_kb.stated import estimate_groups
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
@@ -114,6 +116,8 @@ def estimate_text(kb: KnowledgeBase, clause: Clause, texts: list[str], people: i
     facts = extract_facts("，".join(texts))
     facts = dataclasses.replace(facts, total=people, months_worked=months or facts.months_worked)
     result = estimate_groups(clause, facts)
+    if result is None:  # a clause without a benefit to sum
+        return answer_clause(kb, clause, today).text
     return answer_estimate(kb, clause, today, result).text
 
 
@@ -165,25 +169,25 @@ class ValidateEmployerForm(AssistantFormValidation):
         return await self.validated("org_phone", value, dispatcher, tracker, validation.validate_phone_or_last4)
 
 
-class ActionShowEmployer(Action):
+class ActionShowEmployer(CaseSystemAction):
     """Shows an employer's or HR agency's own record once code and phone match."""
 
     def name(self) -> str:
         """Action name used in the domain."""
         return "action_show_employer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Look the organisation up and summarise its people and applications."""
         code, phone = tracker.get_slot("credit_code"), tracker.get_slot("org_phone")
         if not code or not phone:
             return clear_form_slots()
         store = services.case_store()
-        access = services.access_for(tracker.sender_id, tracker.get_latest_input_channel(), "单位查询备案信息")
-        try:
-            text = await asyncio.to_thread(_describe_organisation, store, code, phone, access)
-        except CaseStoreError as error:
-            text = error.user_message
-        dispatcher.utter_message(text=text)
+        access = services.access_for(tracker, "单位查询备案信息")
+        dispatcher.utter_message(text=await asyncio.to_thread(_describe_organisation, store, code, phone, access))
+        return self.events_after_failure(tracker)
+
+    def events_after_failure(self, tracker: Tracker, error: CaseStoreError | None = None) -> list[EventType]:
+        """The form's answers and the organisation's phone are forgotten either way."""
         return [*clear_form_slots(), SlotSet("org_phone", None)]
 
 
@@ -209,5 +213,5 @@ def _describe_organisation(store, code: str, phone: str, access) -> str:
         body = f"有组织输出人员：{len(placements)}人，其中到户籍所在县以外就业{outside}人"
     items = store.get_organisation_status(code)
     lines = [head, body]
-    lines += [f"{i}. {item.describe()}" for i, item in enumerate(items, 1)] or ["暂无补贴申请记录。"]
+    lines += numbered_status_lines(items) or ["暂无补贴申请记录。"]
     return "\n".join(lines)

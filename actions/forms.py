@@ -97,5 +97,5 @@ class ActionStopForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Confirm the stop and clear the slots."""
-        dispatcher.utter_message(text="好的，已停止办理，刚才填写的信息没有保存。还有什么可以帮您？")
+        dispatcher.utter_message(response="utter_form_stopped")
         return clear_form_slots()

@@ -31,7 +31,7 @@ class ActionOfferHuman(Action):
             handoff = await asyncio.to_thread(
                 services.case_store().create_handoff,
                 conversation_id=tracker.sender_id,
-                channel=tracker.get_latest_input_channel() or "unknown",
+                channel=services.channel_of(tracker),
                 reason=reason,
                 id_number=tracker.get_slot("verified_id_number"),
             )

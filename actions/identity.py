@@ -22,11 +22,6 @@ from bot.cases.errors import CaseStoreError
 MAX_FAILURES = 3
 
 
-def channel_of(tracker: Tracker) -> str | None:
-    """The input channel of the latest message."""
-    return tracker.get_latest_input_channel()
-
-
 def failures(tracker: Tracker) -> int:
     """Failed identity checks so far in this conversation."""
     return int(tracker.get_slot("verification_failures") or 0)
@@ -70,7 +65,7 @@ class IdentityFormValidation(AssistantFormValidation):
         phone, id_number = result.get("phone_check"), tracker.get_slot("id_number")
         if not phone or not id_number:
             return result
-        access = services.access_for(tracker.sender_id, channel_of(tracker), self.purpose)
+        access = services.access_for(tracker, self.purpose)
         try:
             person = await asyncio.to_thread(services.case_store().verify_person, id_number, phone, access=access)
         except CaseStoreError as error:

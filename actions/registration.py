@@ -11,12 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.base import CaseSystemAction
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
 from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityMismatch
 from bot.cases.records import PersonDetails
-from bot.form_values import parse_correction, parse_work_location, parse_yes_no, registration_summary
+from bot.form_values import parse_correction, parse_work_location, parse_yes_no
 from bot.privacy import mask_id_number
+from bot.replies import registration_summary
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
 
 TRANSPORT_QUESTION = "外出务工需要坐“点对点”专车吗？"
@@ -58,7 +60,7 @@ class ValidateJobSeekingForm(AssistantFormValidation):
         phone, id_number = result.get("phone"), tracker.get_slot("id_number")
         if not (phone and id_number):
             return result
-        access = services.access_for(tracker.sender_id, _channel(tracker), "求职登记核对身份")
+        access = services.access_for(tracker, "求职登记核对身份")
         try:
             person = await asyncio.to_thread(services.case_store().verify_person, id_number, phone, access=access)
         except IdentityLocked as error:
@@ -130,21 +132,17 @@ class ValidateJobSeekingForm(AssistantFormValidation):
             except validation.ValidationError as error:
                 dispatcher.utter_message(text=error.message)
                 return {"registration_confirmed": None}
-            dispatcher.utter_message(text="已修改。")
+            dispatcher.utter_message(response="utter_registration_changed")
             return {correction.slot: new_value, "registration_confirmed": None}
         if intent == "affirm" or text.strip() in ("确认", "确定", "对", "是", "没问题", "无误"):
             return {"registration_confirmed": True}
         if await self.answer_mid_form_question(dispatcher, tracker):
             return {"registration_confirmed": None}
         if intent == "deny":
-            dispatcher.utter_message(text="请告诉我要改哪一项，例如“手机号改成13800000000”或“县区改成沂南”。")
+            dispatcher.utter_message(response="utter_ask_which_correction")
         else:
-            dispatcher.utter_message(text="没有听懂。信息无误请回复“确认”，要修改请说要改哪一项。")
+            dispatcher.utter_message(response="utter_registration_confirmation_unclear")
         return {"registration_confirmed": None}
-
-
-def _channel(tracker: Tracker) -> str | None:
-    return ((tracker.latest_message or {}).get("metadata") or {}).get("channel") or tracker.get_latest_input_channel()
 
 
 class ActionAskRegistrationConfirmed(Action):
@@ -160,14 +158,14 @@ class ActionAskRegistrationConfirmed(Action):
         return []
 
 
-class ActionSubmitRegistration(Action):
+class ActionSubmitRegistration(CaseSystemAction):
     """Saves the confirmed registration in one transaction and gives the reference number."""
 
     def name(self) -> str:
         """Action name used in the domain."""
         return "action_submit_registration"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Create or update the registration."""
         slots = tracker.current_slot_values()
         if slots.get("registration_confirmed") is not True:
@@ -179,7 +177,7 @@ class ActionSubmitRegistration(Action):
             category=slots["person_category"],
             county=slots["county"],
         )
-        access = services.access_for(tracker.sender_id, _channel(tracker), "求职登记")
+        access = services.access_for(tracker, "求职登记")
         try:
             registration, created = await asyncio.to_thread(
                 services.case_store().upsert_registration,
@@ -195,9 +193,6 @@ class ActionSubmitRegistration(Action):
             dispatcher.utter_message(
                 text=f"抱歉，无法完成登记：填写的信息与系统中的记录不一致。请携带身份证到县区人社部门窗口办理，或拨打{hotline}。"
             )
-            return clear_form_slots()
-        except CaseStoreError as error:
-            dispatcher.utter_message(text=error.user_message)
             return clear_form_slots()
         verb = "已登记" if created else "已更新您原有的求职登记"
         dispatcher.utter_message(

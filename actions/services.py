@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from rasa_sdk import Tracker
+
 from bot import settings
 from bot.cases import make_store
 from bot.cases.records import AccessContext
@@ -43,6 +45,15 @@ def case_store() -> CaseStore:
     return make_store(settings.load(), hotline=knowledge_base().hotline.render())
 
 
-def access_for(sender_id: str, channel: str | None, purpose: str) -> AccessContext:
-    """Audit context for reads made on behalf of conversation ``sender_id``."""
-    return AccessContext(conversation_id=sender_id, channel=channel or "unknown", purpose=purpose)
+def channel_of(tracker: Tracker) -> str:
+    """The channel the latest message came through, as the audit log records it.
+
+    A channel that sets ``metadata.channel`` (the WeChat channel does) wins over Rasa's input channel name.
+    """
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return metadata.get("channel") or tracker.get_latest_input_channel() or "unknown"
+
+
+def access_for(tracker: Tracker, purpose: str) -> AccessContext:
+    """Audit context for reads made on behalf of the tracker's conversation, for ``purpose`` (Chinese)."""
+    return AccessContext(conversation_id=tracker.sender_id, channel=channel_of(tracker), purpose=purpose)

@@ -6,15 +6,15 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.base import CaseSystemAction
 from actions.forms import clear_form_slots
-from actions.identity import IdentityFormValidation, channel_of, ensure_verified
+from actions.identity import IdentityFormValidation, ensure_verified
 from bot import validation
-from bot.cases.errors import CaseStoreError
 from policy_kb.dates import format_date
 
 
@@ -62,33 +62,29 @@ def _is_iso(value: str) -> bool:
     return True
 
 
-class ActionSubmitTransport(Action):
+class ActionSubmitTransport(CaseSystemAction):
     """Records the ride request and gives its reference."""
 
     def name(self) -> str:
         """Action name used in the domain."""
         return "action_submit_transport"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Create the request (an identical open one is reused)."""
         id_number = await ensure_verified(dispatcher, tracker)
         slots = tracker.current_slot_values()
         if not id_number or not all(slots.get(s) for s in ("destination", "departure_date", "party_size")):
             return clear_form_slots()
         departure = dt.date.fromisoformat(slots["departure_date"])
-        access = services.access_for(tracker.sender_id, channel_of(tracker), "“点对点”出行报名")
-        try:
-            request, created = await asyncio.to_thread(
-                services.case_store().create_transport_request,
-                id_number,
-                destination=slots["destination"],
-                departure_date=departure,
-                party_size=int(slots["party_size"]),
-                access=access,
-            )
-        except CaseStoreError as error:
-            dispatcher.utter_message(text=error.user_message)
-            return clear_form_slots()
+        access = services.access_for(tracker, "“点对点”出行报名")
+        request, created = await asyncio.to_thread(
+            services.case_store().create_transport_request,
+            id_number,
+            destination=slots["destination"],
+            departure_date=departure,
+            party_size=int(slots["party_size"]),
+            access=access,
+        )
         lead = "已为您报名" if created else "您已经报过这一趟了"
         dispatcher.utter_message(
             text=f"{lead}“点对点”出行：{format_date(departure)}出发去{slots['destination']}，"

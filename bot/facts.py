@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from bot.validation.numerals import parse_chinese_number
 from bot.validation.places import CENTRAL_PROVINCES, EASTERN_PROVINCES, PAIRED_COUNTIES, WESTERN_PROVINCES
@@ -195,7 +196,7 @@ def extract_facts(text: str) -> StatedFacts:
     segments = [s for s in _SPLIT_RE.split(text) if s]
     total: int | None = None
     groups: list[Group] = []
-    said_of_all: dict[str, object] = {}
+    said_of_all: dict[str, Any] = {}
     months_worked = residence = insurance = None
     for segment in segments:
         mentions = _mentions(segment)

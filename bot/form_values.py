@@ -9,9 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.privacy import mask_id_number, mask_phone
 from bot.validation import ValidationError
-from policy_kb.vocabulary import LOCAL_OR_AWAY_LABELS, PERSON_CATEGORY_LABELS
 
 # Agreements spelt with a negation character (没问题 = fine, 不错 = right): read before looking for a "no".
 _AGREEING_IDIOMS_RE = re.compile(r"没(?:有)?问题|没错|不错|没毛病|错不了|那还用说|求之不得")
@@ -116,22 +114,3 @@ def parse_correction(text: str) -> Correction | None:
             if value:
                 return Correction(slot, value)
     return None
-
-
-def registration_summary(slots: dict) -> str:
-    """The summary the user confirms; ID number and phone are masked even for their owner."""
-    yes_no = {True: "需要", False: "不需要"}
-    lines = [
-        "请核对您的求职登记信息：",
-        f"姓名：{slots.get('person_name')}",
-        f"身份证号：{mask_id_number(slots.get('id_number') or '')}",
-        f"手机号：{mask_phone(slots.get('phone') or '')}",
-        f"所在县区：{slots.get('county')}",
-        f"人员类别：{PERSON_CATEGORY_LABELS.get(slots.get('person_category'), slots.get('person_category'))}",
-        f"想找的工作：{slots.get('work_wanted')}",
-        f"就业意向：{LOCAL_OR_AWAY_LABELS.get(slots.get('work_location'), slots.get('work_location'))}",
-        f"“点对点”专车：{yes_no.get(slots.get('needs_transport'), '')}",
-        f"技能培训：{yes_no.get(slots.get('wants_training'), '')}",
-        "信息无误请回复“确认”；要修改请直接说，例如“手机号改成13800000000”；不办了请说“算了”。",
-    ]
-    return "\n".join(lines)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from actions.clarify import clarify
 from actions.employer import estimate_text, subsidy_kind_of
-from actions.questions import QUESTIONS as FORM_QUESTIONS
+from bot.domain_responses import response_text
 from bot.facts import extract_facts
 from bot.quantities import people_count
 from bot.settings import PROJECT_ROOT
@@ -66,15 +66,17 @@ def estimate_form_reply(text: str, on) -> tuple[str, str | None]:
     kb = default_kb()
     kind = subsidy_kind_of(text)
     if not kind:
-        return FORM_QUESTIONS["subsidy_kind"], None
+        return response_text("utter_ask_subsidy_kind"), None
     clause = kb.clause_for_topic(kind, on)
+    if clause is None or clause.benefit is None:
+        return response_text("utter_ask_subsidy_kind"), None
     facts = extract_facts(text)
     people = facts.total or people_count(text)
     if not people:
-        return FORM_QUESTIONS["people_count"], clause.number
+        return response_text("utter_ask_people_count"), clause.number
     months = facts.months_worked
     if clause.benefit.basis == "per_person_month" and not months:
-        return FORM_QUESTIONS["subsidy_months"], clause.number
+        return response_text("utter_ask_subsidy_months"), clause.number
     return estimate_text(kb, clause, [text], people, months, on), clause.number
 
 

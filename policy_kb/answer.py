@@ -172,7 +172,8 @@ def combine(
         if clause is None:
             doc = kb.document(on)
             state = "已经截止" if document_expired(doc, on) else "仍在执行期内"
-            added.append(f"另外，{doc.number}的执行期限到{format_date(doc.effective_until)}，{state}。")
+            until = format_date(doc.effective_until) if doc.effective_until else ""
+            added.append(f"另外，{doc.number}的执行期限到{until}，{state}。")
         else:
             added.append(f"另外，【{clause.title}】{brief(clause, question)}（{clause.label}）")
     optional = tuple(line for line in lines if line.startswith(("提醒：", "政策内容：")) or line == ORIGINAL_TEXT_OFFER)
@@ -296,8 +297,9 @@ class PolicyResponder:
         """Answer ``text`` given the NLU's ``intent`` and ``confidence`` on date ``on``."""
         confident = confidence >= self.intent_threshold
         topic = self.topic_of_intent(intent)
-        if topic and confident:
-            return self._clause_answer(self.kb.clause_for_topic(topic, on), text, on)
+        topic_clause = self.kb.clause_for_topic(topic, on) if topic and confident else None
+        if topic_clause:
+            return self._clause_answer(topic_clause, text, on)
         if intent == "ask_original_text" and confident:
             clause = self.matching_clause(text) or self._clause_from_ref(last_clause_ref)
             if clause:

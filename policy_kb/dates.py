@@ -45,7 +45,8 @@ def expiry_reason(doc: Document, clause: Clause, on: dt.date) -> str | None:
     if status is ClauseStatus.NOT_YET_ISSUED:
         return f"本文件于{format_date(doc.issued)}印发，自印发之日起实施，在此之前尚未施行"
     if status is ClauseStatus.CLAUSE_EXPIRED:
-        reason = f"这项政策只执行到{clause.valid_until_text}（{format_date(clause.valid_until)}），已经结束"
+        until = format_date(clause.valid_until) if clause.valid_until else ""
+        reason = f"这项政策只执行到{clause.valid_until_text}（{until}），已经结束"
         if document_expired(doc, on):
             reason += f"；本文件的政策执行期限也已于{end}截止"
         return reason

@@ -16,7 +16,6 @@ import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 from policy_kb.dates import expiry_reason, format_date
 from policy_kb.estimate import estimate
@@ -28,6 +27,13 @@ from policy_kb.model import (
     Hotline,
     KnowledgeBase,
 )
+from policy_kb.record_facts import (
+    EmployerFacts,
+    EmploymentFacts,
+    HrAgencyFacts,
+    PersonFacts,
+    PlacementFacts,
+)
 from policy_kb.vocabulary import (
     EMPLOYER_KIND_LABELS,
     EMPLOYMENT_STATUS_LABELS,
@@ -36,6 +42,22 @@ from policy_kb.vocabulary import (
     PERSON_CATEGORY_LABELS,
     PERSON_FLAG_LABELS,
 )
+
+__all__ = [
+    "EmployerFacts",
+    "EmploymentFacts",
+    "Finding",
+    "HrAgencyFacts",
+    "PersonFacts",
+    "PlacementFacts",
+    "Verdict",
+    "category_label",
+    "evaluate_employer",
+    "evaluate_hr_agency",
+    "evaluate_person",
+    "exempt_origin",
+    "format_findings",
+]
 
 
 class Verdict(enum.Enum):
@@ -65,91 +87,6 @@ class Finding:
     reasons: tuple[str, ...]
     amount_text: str | None
     citation: str
-
-
-# --- The facts the rules read ---------------------------------------------------------------------------------
-
-
-@runtime_checkable
-class PersonFacts(Protocol):
-    """What the rules need to know about a person (``bot.cases.records.PersonRecord`` has all of it)."""
-
-    @property
-    def category(self) -> str: ...
-
-    @property
-    def employment_status(self) -> str: ...
-
-    @property
-    def received_work_for_training(self) -> bool: ...
-
-    @property
-    def county(self) -> str | None: ...
-
-    @property
-    def origin_province(self) -> str | None: ...
-
-    @property
-    def origin_county(self) -> str | None: ...
-
-
-@runtime_checkable
-class EmployerFacts(Protocol):
-    """What the rules need to know about an employer (``EmployerRecord``): its kind (``EMPLOYER_KIND_LABELS``)."""
-
-    @property
-    def kind(self) -> str: ...
-
-
-@runtime_checkable
-class HrAgencyFacts(Protocol):
-    """What the rules need to know about an HR agency (``HrAgencyRecord``); no clause checks more yet."""
-
-    @property
-    def name(self) -> str: ...
-
-
-@runtime_checkable
-class EmploymentFacts(Protocol):
-    """One person employed by an employer (``EmploymentRecord``)."""
-
-    @property
-    def person_name(self) -> str: ...
-
-    @property
-    def category(self) -> str: ...
-
-    @property
-    def received_work_for_training(self) -> bool: ...
-
-    @property
-    def with_work_for_training(self) -> bool: ...
-
-    @property
-    def start_date(self) -> dt.date: ...
-
-    @property
-    def contract_months(self) -> int | None: ...
-
-
-@runtime_checkable
-class PlacementFacts(Protocol):
-    """One person placed in work by an HR agency (``PlacementRecord``)."""
-
-    @property
-    def person_name(self) -> str: ...
-
-    @property
-    def category(self) -> str: ...
-
-    @property
-    def outside_home_county(self) -> bool: ...
-
-    @property
-    def contract_months(self) -> int | None: ...
-
-    @property
-    def start_date(self) -> dt.date: ...
 
 
 # --- Checks -----------------------------------------------------------------------------------------------------
@@ -354,7 +291,7 @@ def _unit_checks(clause: Clause, kind: str | None) -> list[_Check]:
 
 
 def _per_person_amount(benefit: Benefit) -> str:
-    if benefit.basis == "per_person_month":
+    if benefit.basis == "per_person_month" and benefit.max_months is not None:
         return f"每人每月{benefit.amount.render()}，最长{benefit.max_months.render()}"
     cap = "不超过" if benefit.is_cap else ""
     return f"每人{cap}{benefit.amount.render()}，一次性发放"

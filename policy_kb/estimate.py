@@ -31,6 +31,8 @@ def estimate(benefit: Benefit, people: int, months: int | None = None) -> Estima
     amount = _num(benefit.amount.value)
     unit = benefit.amount.unit
     if benefit.basis == "per_person_month":
+        if benefit.max_months is None:  # the loader requires max_months for monthly benefits
+            raise ValueError(f"{benefit.name}: a monthly benefit without max_months")
         max_months = int(benefit.max_months.value)
         used = max_months if months is None else min(months, max_months)
         total = _num(amount * people * used)

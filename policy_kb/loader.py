@@ -81,7 +81,7 @@ class _Reader:
                 bool: "true/false",
             }
             raise self.fail(field, f"应为{names.get(kind, str(kind))}，实际是 {value!r}")
-        if kind is str and not value.strip():
+        if isinstance(value, str) and not value.strip():
             raise self.fail(field, "不能为空")
         return value
 
@@ -289,7 +289,7 @@ def load_document(folder: Path) -> Document:
     raw_clauses = _Reader(clauses_path).get(_read_yaml(clauses_path), "clauses", list, "clauses")
     section_numbers = {s.number for s in sections}
     clauses = tuple(_clause(clauses_path, raw, i, doc_id, number, section_numbers) for i, raw in enumerate(raw_clauses))
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for clause in clauses:
         for key, value in (("number", clause.number), ("topic", clause.topic)):
             if (key, value) in seen:

@@ -41,6 +41,17 @@ class Benefit:
     max_months: Figure | None = None
     is_cap: bool = False
 
+    @property
+    def months_cap(self) -> Figure:
+        """``max_months`` of a monthly benefit (the loader requires it for ``per_person_month``).
+
+        Raises:
+            ValueError: the benefit has no month limit.
+        """
+        if self.max_months is None:
+            raise ValueError(f"{self.name}: no max_months")
+        return self.max_months
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -62,6 +73,17 @@ class Condition:
     employer_kinds: tuple[str, ...] = ()
     requires_verification: str | None = None
     waived_for_exempt_counties: bool = False
+
+    @property
+    def contract_minimum(self) -> Figure:
+        """``min_contract_months`` of a condition that sets one.
+
+        Raises:
+            ValueError: the condition sets no minimum contract length.
+        """
+        if self.min_contract_months is None:
+            raise ValueError(f"{self.id}: no min_contract_months")
+        return self.min_contract_months
 
 
 @dataclass(frozen=True)
@@ -202,9 +224,16 @@ class KnowledgeBase:
                 return doc.clause(number)
         return None
 
-    def document_by_id(self, document_id: str) -> Document | None:
-        """Look a document up by id."""
-        return next((d for d in self.documents if d.id == document_id), None)
+    def document_by_id(self, document_id: str) -> Document:
+        """Look a document up by id (a clause's ``document_id`` always names a loaded document).
+
+        Raises:
+            KeyError: no document has this id.
+        """
+        for doc in self.documents:
+            if doc.id == document_id:
+                return doc
+        raise KeyError(document_id)
 
     def all_clauses(self) -> list[Clause]:
         """Every clause of every document."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 from policy_kb.model import Clause, Condition
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS as PERSON_CATEGORIES
@@ -162,7 +163,7 @@ def estimate_groups(clause: Clause, facts: StatedFacts) -> GroupEstimate | None:
     contract_cond = _condition_with(clause, "min_contract_months")
     wft_cond = _condition_with(clause, "job_flag", "with_work_for_training")
     received_excl = _exclusion_with(clause, "received_work_for_training")
-    min_contract = int(contract_cond.min_contract_months.value) if contract_cond else 0
+    min_contract = int(contract_cond.contract_minimum.value) if contract_cond else 0
 
     exclusions: list[Exclusion] = []
     explained = 0
@@ -176,7 +177,7 @@ def estimate_groups(clause: Clause, facts: StatedFacts) -> GroupEstimate | None:
             exclusions.append(Exclusion(group.count or 0, reason))
         explained += group.count or 0
     remainder = max(0, total - explained)
-    rest_known: dict[str, object] = {}
+    rest_known: dict[str, Any] = {}
     for group in rest_groups:
         reason = _group_exclusion(clause, group, targets, outside_cond, contract_cond, received_excl)
         if reason and remainder:
@@ -188,7 +189,7 @@ def estimate_groups(clause: Clause, facts: StatedFacts) -> GroupEstimate | None:
             rest_known["location"] = group.location
     said_contract = facts.contract_months
     if contract_cond and said_contract is not None and said_contract < min_contract and remainder:
-        minimum = contract_cond.min_contract_months
+        minimum = contract_cond.contract_minimum
         exclusions.append(Exclusion(remainder, f"合同期{said_contract}个月（须{minimum.render()}以上）"))
         remainder = 0
     said_location = facts.location
@@ -214,7 +215,7 @@ def estimate_groups(clause: Clause, facts: StatedFacts) -> GroupEstimate | None:
             preconditions.append(f"须{clause.render(outside_cond.text)}")
         contract = rest_known.get("contract_months") or facts.contract_months
         if contract_cond and (contract is None or int(contract) < min_contract):
-            preconditions.append(f"合同期须在{contract_cond.min_contract_months.render()}以上")
+            preconditions.append(f"合同期须在{contract_cond.contract_minimum.render()}以上")
             if contract is None:
                 questions.append("他们的合同期是多长？")
         if wft_cond and not facts.work_for_training:
@@ -222,16 +223,16 @@ def estimate_groups(clause: Clause, facts: StatedFacts) -> GroupEstimate | None:
     amount_text = benefit.amount.render()
     amount = _num(benefit.amount.value)
     if benefit.basis == "per_person_month":
-        max_months = int(benefit.max_months.value)
+        max_months = int(benefit.months_cap.value)
         months = facts.months_worked
         used = max_months if months is None else min(months, max_months)
         total_amount = _num(amount * qualifying * used)
         lead = "最多" if months is None else ""
         sentence = f"符合条件的{qualifying}人 × {amount_text} × {used}个月 = {lead}{total_amount}{benefit.amount.unit}"
         if months is not None and months > max_months:
-            sentence += f"（干了{months}个月，最长只补{benefit.max_months.render()}）"
+            sentence += f"（干了{months}个月，最长只补{benefit.months_cap.render()}）"
         if months is None:
-            questions.append(f"他们以工代训干了几个月？按实际月数计算，最长{benefit.max_months.render()}。")
+            questions.append(f"他们以工代训干了几个月？按实际月数计算，最长{benefit.months_cap.render()}。")
         sentence += "。"
     else:
         total_amount = _num(amount * qualifying)
@@ -262,11 +263,11 @@ def _group_exclusion(
 ) -> str | None:
     """Why ``group`` does not count under ``clause`` (the condition it misses), or ``None``."""
     if received_excl and group.received_work_for_training:
-        return f"{PERSON_FLAGS[received_excl.person_flag]}（按规定除外）"
+        return f"{PERSON_FLAGS.get(received_excl.person_flag or '', '')}（按规定除外）"
     if outside_cond and group.location == INSIDE_HOME_COUNTY:
         return "在户籍所在县内就业"
     if contract_cond and group.contract_months is not None:
-        minimum = contract_cond.min_contract_months
+        minimum = contract_cond.contract_minimum
         if group.contract_months < minimum.value:
             return f"合同期{group.contract_months}个月（须{minimum.render()}以上）"
     if targets and group.category is not None and group.category not in targets:

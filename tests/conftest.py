@@ -55,6 +55,16 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
+@pytest.fixture
+def said(domain: dict[str, Any]) -> Callable[[CollectingDispatcher], list[str]]:
+    """What the user reads of the dispatcher's messages: texts, and the domain's text for ``response=`` ones."""
+
+    def texts(dispatcher: CollectingDispatcher) -> list[str]:
+        return [m["text"] or domain["responses"][m["response"]][0]["text"] for m in dispatcher.messages]
+
+    return texts
+
+
 TrackerBuilder = Callable[..., Tracker]
 
 

@@ -133,11 +133,16 @@ LAYERS = [
     ("policy_kb.vocabulary", ()),
     ("policy_kb", ("policy_kb",)),
     ("bot.characters", ()),
+    ("bot.clock", ()),
+    ("bot.replies", ("bot.cases.records", "bot.privacy", "bot.validation", "policy_kb")),
     ("bot.privacy", ()),
     ("bot.settings", ()),
     ("bot.validation", ("bot.validation", "bot.characters", "policy_kb.vocabulary")),
     ("bot.nlu", ("bot.nlu", "bot.characters", "bot.validation", "policy_kb.vocabulary")),
-    ("bot.cases", ("bot.cases", "bot.validation", "bot.characters", "bot.privacy", "bot.settings", "policy_kb")),
+    (
+        "bot.cases",
+        ("bot.cases", "bot.validation", "bot.characters", "bot.privacy", "bot.clock", "bot.settings", "policy_kb"),
+    ),
     ("bot.channels", ("bot.channels", "bot.settings", "bot.privacy")),
     ("bot.rasa_runtime", ("bot.rasa_runtime",)),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -144,9 +145,9 @@ def seed_demo_data(session: Session, today: dt.date) -> dict[str, int]:
                 start_date=start,
             )
         )
-    referenced: list[tuple[str, object]] = []
+    referenced: list[tuple[str, Any]] = []
     for id_number, work, where, transport, training, status in demo_data.REGISTRATIONS:
-        row = JobSeekingRegistration(
+        row: Any = JobSeekingRegistration(
             person=persons[id_number],
             work_wanted=work,
             local_or_away=where,
@@ -168,11 +169,11 @@ def seed_demo_data(session: Session, today: dt.date) -> dict[str, int]:
         referenced.append(
             ("training_enrolment", TrainingEnrolment(person=persons[id_number], course=course, status=status))
         )
-    for kind, identifier, clause, amount, beneficiary, months, status in demo_data.SUBSIDY_APPLICATIONS:
+    for kind, identifier, clause, amount, beneficiary, months_claimed, status in demo_data.SUBSIDY_APPLICATIONS:
         row = SubsidyApplication(
             clause=clause,
             amount_yuan=amount,
-            months=months,
+            months=months_claimed,
             status=status,
             beneficiary=persons[beneficiary] if beneficiary else None,
         )
@@ -186,7 +187,7 @@ def seed_demo_data(session: Session, today: dt.date) -> dict[str, int]:
     session.add_all([row for _, row in referenced])
     session.flush()
     for kind, row in referenced:
-        row.reference = make_reference(kind, today, row.id)  # type: ignore[attr-defined]
+        row.reference = make_reference(kind, today, row.id)
     session.flush()
     return {
         "persons": len(persons),

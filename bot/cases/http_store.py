@@ -39,187 +39,16 @@ retried (the request may have been carried out), and a POST timeout says so to t
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from bot.cases.errors import (
-    CaseSystemError,
-    CaseSystemUnavailable,
-    IdentityMismatch,
-    OrganisationNotFound,
-    PersonNotFound,
-    ReferenceNotFound,
-)
-from bot.cases.records import (
-    AccessContext,
-    AuditEntry,
-    EmployerRecord,
-    EmploymentRecord,
-    HandoffRecord,
-    HrAgencyRecord,
-    PersonDetails,
-    PersonRecord,
-    PlacementRecord,
-    RegistrationRecord,
-    StatusItem,
-    SubsidyApplicant,
-    SubsidyApplicationRecord,
-    TrainingEnrolmentRecord,
-    TransportRequestRecord,
-    from_json,
-    to_json,
-)
+from bot.cases import integrity
+from bot.cases import records as rec
+from bot.cases.http_client import CaseApiClient, access_headers
+from bot.cases.records import AccessContext, from_json, to_json
 from bot.cases.store import CaseStore
-from bot.privacy import mask_pii
 from bot.settings import Settings
 
-log = logging.getLogger(__name__)
-
-IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "HEAD", "DELETE"})
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
-_ERRORS: dict[str, type[CaseSystemError]] = {
-    "person_not_found": PersonNotFound,
-    "identity_mismatch": IdentityMismatch,
-    "organisation_not_found": OrganisationNotFound,
-    "reference_not_found": ReferenceNotFound,
-}
-POST_TIMEOUT_MESSAGE = "案件系统没有及时答复，提交可能没有成功。请稍后查询办理进度，或转人工服务。"
-
-
-def access_headers(access: AccessContext) -> dict[str, str]:
-    """The audit headers for ``access`` (percent-encoded so that Chinese purposes survive HTTP)."""
-    return {
-        "X-Actor": quote(access.actor),
-        "X-Channel": quote(access.channel),
-        "X-Conversation-Id": quote(access.conversation_id),
-        "X-Purpose": quote(access.purpose),
-    }
-
-
-class CaseApiClient:
-    """HTTP client of the case system: base URL, token, timeouts, retries, typed errors."""
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 10.0,
-        max_attempts: int = 3,
-        backoff: float = 0.5,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        """Configure the client (no connection is made here).
-
-        Args:
-            base_url: e.g. ``https://cases.example.gov.cn/api/v1``.
-            token: bearer token (``CASE_API_TOKEN``).
-            connect_timeout: seconds to establish a connection.
-            read_timeout: seconds to wait for the answer.
-            max_attempts: tries of an idempotent call (GET/PUT); POST is tried once.
-            backoff: first wait between tries; doubled each time.
-            session: a ``requests.Session`` to use (default: a new one).
-            sleep: the wait function (tests pass a fast one).
-        """
-        self.base_url = base_url.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
-        self.max_attempts = max(1, max_attempts)
-        self.backoff = backoff
-        self._sleep = sleep
-        self._session = session or requests.Session()
-        self._session.headers.update({"Accept": "application/json", "User-Agent": "jiuye-bangfu-zhushou"})
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
-
-    def close(self) -> None:
-        """Close the underlying HTTP session."""
-        self._session.close()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        headers: dict[str, str] | None = None,
-        expected: Iterable[int] = (200,),
-        not_found_is_none: bool = False,
-    ) -> tuple[int, Any]:
-        """Send one API call; returns ``(status, decoded JSON or None)``.
-
-        Args:
-            method: HTTP method; GET/PUT are retried, POST is not.
-            path: path below the base URL, already percent-encoded.
-            json: request body.
-            headers: extra headers.
-            expected: statuses that mean success.
-            not_found_is_none: return ``(404, None)`` instead of raising on 404.
-
-        Raises:
-            CaseSystemUnavailable: no answer (after retries for idempotent calls) or a 5xx answer.
-            CaseSystemError: any other unexpected answer (a subclass when the API names the error).
-        """
-        method = method.upper()
-        attempts = self.max_attempts if method in IDEMPOTENT_METHODS else 1
-        url = f"{self.base_url}{path}"
-        expected = frozenset(expected)
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._session.request(method, url, json=json, headers=headers, timeout=self.timeout)
-            except requests.Timeout as exc:
-                log.warning("case API %s %s timed out (attempt %d/%d)", method, mask_pii(path), attempt, attempts)
-                if attempt == attempts:
-                    message = POST_TIMEOUT_MESSAGE if method not in IDEMPOTENT_METHODS else None
-                    raise CaseSystemUnavailable(message, detail="timeout") from exc
-            except requests.RequestException as exc:
-                log.warning("case API %s %s failed: %s", method, mask_pii(path), type(exc).__name__)
-                if attempt == attempts:
-                    raise CaseSystemUnavailable(detail=type(exc).__name__) from exc
-            else:
-                if response.status_code in RETRY_STATUSES and attempt < attempts:
-                    log.warning("case API %s %s answered %d, retrying", method, mask_pii(path), response.status_code)
-                else:
-                    return self._handle(response, method, path, expected, not_found_is_none)
-            self._sleep(self.backoff * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def _handle(
-        response: requests.Response, method: str, path: str, expected: frozenset[int], not_found_is_none: bool
-    ) -> tuple[int, Any]:
-        status = response.status_code
-        if status in expected:
-            if status == 204 or not response.content:
-                return status, None
-            try:
-                return status, response.json()
-            except ValueError as exc:
-                raise CaseSystemError(detail="invalid JSON in answer") from exc
-        if status == 404 and not_found_is_none:
-            return status, None
-        if status >= 500:
-            raise CaseSystemUnavailable(detail=f"HTTP {status}")
-        if status in (401, 403):
-            log.error("case API refused the token (%d) for %s %s", status, method, mask_pii(path))
-            raise CaseSystemError(detail=f"HTTP {status}")
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        error = body.get("error") if isinstance(body, dict) else None
-        message = body.get("message") if isinstance(body, dict) else None
-        error_class = _ERRORS.get(error or "", CaseSystemError)
-        if error_class is CaseSystemError:
-            log.error("case API %s %s answered %d (%s)", method, mask_pii(path), status, error)
-            raise CaseSystemError(message or None, detail=f"HTTP {status} {error}")
-        raise error_class(detail=f"HTTP {status}")
+__all__ = ["CaseApiClient", "HttpCaseStore"]
 
 
 def _p(value: str) -> str:
@@ -245,14 +74,14 @@ class HttpCaseStore(CaseStore):
 
     # --- persons ------------------------------------------------------------------------------------------
 
-    def find_person(self, id_number: str, *, access: AccessContext) -> PersonRecord | None:
+    def find_person(self, id_number: str, *, access: AccessContext) -> rec.PersonRecord | None:
         """See :meth:`CaseStore.find_person`."""
         _, body = self.client.request(
             "GET", f"/persons/{_p(id_number)}", headers=access_headers(access), not_found_is_none=True
         )
-        return from_json(PersonRecord, body["person"]) if body else None
+        return from_json(rec.PersonRecord, body["person"]) if body else None
 
-    def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> PersonRecord | None:
+    def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> rec.PersonRecord | None:
         """See :meth:`CaseStore.verify_person`."""
         _, body = self.client.request(
             "POST",
@@ -261,21 +90,22 @@ class HttpCaseStore(CaseStore):
             headers=access_headers(access),
             not_found_is_none=True,
         )
-        return from_json(PersonRecord, body["person"]) if body else None
+        return from_json(rec.PersonRecord, body["person"]) if body else None
 
     # --- requests by persons ------------------------------------------------------------------------------
 
     def upsert_registration(
         self,
-        person: PersonDetails,
+        person: rec.PersonDetails,
         *,
         work_wanted: str,
         local_or_away: str,
         needs_transport: bool,
         wants_training: bool,
         access: AccessContext,
-    ) -> tuple[RegistrationRecord, bool]:
+    ) -> tuple[rec.RegistrationRecord, bool]:
         """See :meth:`CaseStore.upsert_registration` (a PUT, so it is retried safely)."""
+        integrity.check_registration(person, local_or_away)
         _, body = self.client.request(
             "PUT",
             f"/registrations/{_p(person.id_number)}",
@@ -289,7 +119,7 @@ class HttpCaseStore(CaseStore):
             headers=access_headers(access),
             expected=(200, 201),
         )
-        return from_json(RegistrationRecord, body["registration"]), bool(body["created"])
+        return from_json(rec.RegistrationRecord, body["registration"]), bool(body["created"])
 
     def create_transport_request(
         self,
@@ -299,8 +129,9 @@ class HttpCaseStore(CaseStore):
         departure_date: dt.date,
         party_size: int,
         access: AccessContext,
-    ) -> tuple[TransportRequestRecord, bool]:
+    ) -> tuple[rec.TransportRequestRecord, bool]:
         """See :meth:`CaseStore.create_transport_request`."""
+        integrity.check_transport_request(destination, party_size)
         _, body = self.client.request(
             "POST",
             "/transport-requests",
@@ -313,12 +144,13 @@ class HttpCaseStore(CaseStore):
             headers=access_headers(access),
             expected=(200, 201),
         )
-        return from_json(TransportRequestRecord, body["transport_request"]), bool(body["created"])
+        return from_json(rec.TransportRequestRecord, body["transport_request"]), bool(body["created"])
 
     def create_training_enrolment(
         self, id_number: str, *, course: str, access: AccessContext
-    ) -> tuple[TrainingEnrolmentRecord, bool]:
+    ) -> tuple[rec.TrainingEnrolmentRecord, bool]:
         """See :meth:`CaseStore.create_training_enrolment`."""
+        integrity.check_training_enrolment(course)
         _, body = self.client.request(
             "POST",
             "/training-enrolments",
@@ -326,19 +158,20 @@ class HttpCaseStore(CaseStore):
             headers=access_headers(access),
             expected=(200, 201),
         )
-        return from_json(TrainingEnrolmentRecord, body["training_enrolment"]), bool(body["created"])
+        return from_json(rec.TrainingEnrolmentRecord, body["training_enrolment"]), bool(body["created"])
 
     def create_subsidy_application(
         self,
-        applicant: SubsidyApplicant,
+        applicant: rec.SubsidyApplicant,
         *,
         clause: int,
         amount_yuan: int,
         access: AccessContext,
         beneficiary_id_number: str | None = None,
         months: int | None = None,
-    ) -> tuple[SubsidyApplicationRecord, bool]:
+    ) -> tuple[rec.SubsidyApplicationRecord, bool]:
         """See :meth:`CaseStore.create_subsidy_application`."""
+        integrity.check_subsidy_application(applicant, clause, amount_yuan, months)
         _, body = self.client.request(
             "POST",
             "/subsidy-applications",
@@ -352,33 +185,34 @@ class HttpCaseStore(CaseStore):
             headers=access_headers(access),
             expected=(200, 201),
         )
-        return from_json(SubsidyApplicationRecord, body["subsidy_application"]), bool(body["created"])
+        return from_json(rec.SubsidyApplicationRecord, body["subsidy_application"]), bool(body["created"])
 
-    def get_status(self, id_number: str, *, access: AccessContext) -> list[StatusItem]:
+    def get_status(self, id_number: str, *, access: AccessContext) -> list[rec.StatusItem]:
         """See :meth:`CaseStore.get_status`."""
         _, body = self.client.request(
             "GET", f"/persons/{_p(id_number)}/status", headers=access_headers(access), not_found_is_none=True
         )
-        return [from_json(StatusItem, item) for item in (body or {}).get("items", [])]
+        return [from_json(rec.StatusItem, item) for item in (body or {}).get("items", [])]
 
-    def get_organisation_status(self, credit_code: str) -> list[StatusItem]:
+    def get_organisation_status(self, credit_code: str) -> list[rec.StatusItem]:
         """See :meth:`CaseStore.get_organisation_status`."""
         _, body = self.client.request("GET", f"/organisations/{_p(credit_code)}/status", not_found_is_none=True)
-        return [from_json(StatusItem, item) for item in (body or {}).get("items", [])]
+        return [from_json(rec.StatusItem, item) for item in (body or {}).get("items", [])]
 
-    def set_status(self, reference: str, status: str) -> StatusItem:
+    def set_status(self, reference: str, status: str) -> rec.StatusItem:
         """See :meth:`CaseStore.set_status`."""
+        integrity.check_status(status)
         _, body = self.client.request("PUT", f"/statuses/{_p(reference)}", json={"status": status})
-        return from_json(StatusItem, body["item"])
+        return from_json(rec.StatusItem, body["item"])
 
     # --- organisations ------------------------------------------------------------------------------------
 
-    def find_employer(self, credit_code: str) -> EmployerRecord | None:
+    def find_employer(self, credit_code: str) -> rec.EmployerRecord | None:
         """See :meth:`CaseStore.find_employer`."""
         _, body = self.client.request("GET", f"/employers/{_p(credit_code)}", not_found_is_none=True)
-        return from_json(EmployerRecord, body["employer"]) if body else None
+        return from_json(rec.EmployerRecord, body["employer"]) if body else None
 
-    def verify_employer(self, credit_code: str, phone: str) -> EmployerRecord | None:
+    def verify_employer(self, credit_code: str, phone: str) -> rec.EmployerRecord | None:
         """See :meth:`CaseStore.verify_employer`."""
         _, body = self.client.request(
             "POST",
@@ -386,9 +220,9 @@ class HttpCaseStore(CaseStore):
             json={"credit_code": credit_code, "phone": phone},
             not_found_is_none=True,
         )
-        return from_json(EmployerRecord, body["employer"]) if body else None
+        return from_json(rec.EmployerRecord, body["employer"]) if body else None
 
-    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[EmploymentRecord]:
+    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[rec.EmploymentRecord]:
         """See :meth:`CaseStore.list_employments`."""
         _, body = self.client.request(
             "GET",
@@ -396,14 +230,14 @@ class HttpCaseStore(CaseStore):
             headers=access_headers(access),
             not_found_is_none=True,
         )
-        return [from_json(EmploymentRecord, item) for item in (body or {}).get("employments", [])]
+        return [from_json(rec.EmploymentRecord, item) for item in (body or {}).get("employments", [])]
 
-    def find_hr_agency(self, credit_code: str) -> HrAgencyRecord | None:
+    def find_hr_agency(self, credit_code: str) -> rec.HrAgencyRecord | None:
         """See :meth:`CaseStore.find_hr_agency`."""
         _, body = self.client.request("GET", f"/hr-agencies/{_p(credit_code)}", not_found_is_none=True)
-        return from_json(HrAgencyRecord, body["hr_agency"]) if body else None
+        return from_json(rec.HrAgencyRecord, body["hr_agency"]) if body else None
 
-    def verify_hr_agency(self, credit_code: str, phone: str) -> HrAgencyRecord | None:
+    def verify_hr_agency(self, credit_code: str, phone: str) -> rec.HrAgencyRecord | None:
         """See :meth:`CaseStore.verify_hr_agency`."""
         _, body = self.client.request(
             "POST",
@@ -411,9 +245,9 @@ class HttpCaseStore(CaseStore):
             json={"credit_code": credit_code, "phone": phone},
             not_found_is_none=True,
         )
-        return from_json(HrAgencyRecord, body["hr_agency"]) if body else None
+        return from_json(rec.HrAgencyRecord, body["hr_agency"]) if body else None
 
-    def list_placements(self, credit_code: str, *, access: AccessContext) -> list[PlacementRecord]:
+    def list_placements(self, credit_code: str, *, access: AccessContext) -> list[rec.PlacementRecord]:
         """See :meth:`CaseStore.list_placements`."""
         _, body = self.client.request(
             "GET",
@@ -421,7 +255,7 @@ class HttpCaseStore(CaseStore):
             headers=access_headers(access),
             not_found_is_none=True,
         )
-        return [from_json(PlacementRecord, item) for item in (body or {}).get("placements", [])]
+        return [from_json(rec.PlacementRecord, item) for item in (body or {}).get("placements", [])]
 
     # --- handoff and audit --------------------------------------------------------------------------------
 
@@ -432,7 +266,7 @@ class HttpCaseStore(CaseStore):
         channel: str,
         reason: str,
         id_number: str | None = None,
-    ) -> HandoffRecord:
+    ) -> rec.HandoffRecord:
         """See :meth:`CaseStore.create_handoff`."""
         _, body = self.client.request(
             "POST",
@@ -445,7 +279,7 @@ class HttpCaseStore(CaseStore):
             },
             expected=(200, 201),
         )
-        return from_json(HandoffRecord, body["handoff"])
+        return from_json(rec.HandoffRecord, body["handoff"])
 
     def record_audit(self, access: AccessContext, *, id_number: str | None, action: str) -> None:
         """See :meth:`CaseStore.record_audit`."""
@@ -457,7 +291,7 @@ class HttpCaseStore(CaseStore):
             expected=(200, 201, 204),
         )
 
-    def audit_entries(self, id_number: str) -> list[AuditEntry]:
+    def audit_entries(self, id_number: str) -> list[rec.AuditEntry]:
         """See :meth:`CaseStore.audit_entries`."""
         _, body = self.client.request("GET", f"/persons/{_p(id_number)}/audit", not_found_is_none=True)
-        return [from_json(AuditEntry, item) for item in (body or {}).get("entries", [])]
+        return [from_json(rec.AuditEntry, item) for item in (body or {}).get("entries", [])]

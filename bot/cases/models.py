@@ -7,7 +7,7 @@ the lists and their Chinese labels live in :mod:`policy_kb.vocabulary` (CHECKs: 
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -31,6 +31,7 @@ from bot.cases.checks import (
     LOCAL_OR_AWAY_CHECK,
     STATUS_CHECK,
 )
+from bot.clock import utcnow
 from bot.privacy import mask_id_number, mask_phone
 
 # Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
@@ -42,12 +43,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-
-
-def utcnow() -> dt.datetime:
-    """Current time, timezone-aware UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+# SQLAlchemy 1.4 has no type information; the mapped classes are typed as Any for mypy.
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
 def _created() -> Column:

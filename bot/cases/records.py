@@ -315,14 +315,29 @@ class HandoffRecord:
 
 @dataclass(frozen=True)
 class StatusItem:
-    """One line of a status answer: a registration, request or application with its Chinese labels."""
+    """A registration, request or application concerning a person or an organisation, for a status answer.
+
+    ``kind`` says which facts are filled in: a registration has ``work_wanted`` and ``local_or_away``; a
+    transport request ``destination``, ``departure_date`` and ``party_size``; a training enrolment ``course``;
+    a subsidy application ``clause``, ``amount_yuan`` and maybe ``beneficiary_id_number``; a handoff
+    ``reason``. The wording is built by :mod:`bot.replies`.
+    """
 
     kind: str
     reference: str
     status: str
-    summary: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    work_wanted: str | None = None
+    local_or_away: str | None = None
+    destination: str | None = None
+    departure_date: dt.date | None = None
+    party_size: int | None = None
+    course: str | None = None
+    clause: int | None = None
+    amount_yuan: int | None = None
+    beneficiary_id_number: str | None = None
+    reason: str | None = None
 
     @property
     def kind_label(self) -> str:
@@ -334,9 +349,8 @@ class StatusItem:
         """Chinese label of the status."""
         return status_label(self.status)
 
-    def describe(self) -> str:
-        """One Chinese line for the user, e.g. ``求职登记 DJ20261128-000001：审核中（…）``."""
-        return f"{self.kind_label} {self.reference}：{self.status_label}（{self.summary}）"
+    def __repr__(self) -> str:
+        return f"StatusItem(kind={self.kind!r}, reference={self.reference!r}, status={self.status!r})"
 
 
 @dataclass(frozen=True)

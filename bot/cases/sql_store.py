@@ -9,71 +9,45 @@ retried and finds the winner's row. The schema comes from the Alembic migrations
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import logging
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, or_, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
+from bot.cases import integrity
+from bot.cases import records as rec
 from bot.cases.errors import (
-    CaseSystemError,
-    CaseSystemUnavailable,
+    CaseRequestRefused,
     IdentityMismatch,
     OrganisationNotFound,
-    PersonNotFound,
     ReferenceNotFound,
 )
 from bot.cases.models import (
     AuditLog,
     Employer,
-    Employment,
     HandoffRequest,
     HrAgency,
     JobSeekingRegistration,
     Person,
-    Placement,
     SubsidyApplication,
     TrainingEnrolment,
     TransportRequest,
     utcnow,
 )
-from bot.cases.records import (
-    AccessContext,
-    AuditEntry,
-    EmployerRecord,
-    EmploymentRecord,
-    HandoffRecord,
-    HrAgencyRecord,
-    PersonDetails,
-    PersonRecord,
-    PlacementRecord,
-    RegistrationRecord,
-    StatusItem,
-    SubsidyApplicant,
-    SubsidyApplicationRecord,
-    TrainingEnrolmentRecord,
-    TransportRequestRecord,
-    make_reference,
-)
+from bot.cases.records import AccessContext
+from bot.cases.sql_base import build_engine, norm_id, phone_matches
+from bot.cases.sql_organisations import SqlOrganisationQueries
 from bot.cases.store import CaseStore
-from bot.privacy import mask_id_number
-from bot.validation import format_chinese_number
+from bot.clock import as_utc
 from policy_kb.vocabulary import (
     CLOSED_STATUSES,
-    EMPLOYMENT_STATUS_LABELS,
-    LOCAL_OR_AWAY_LABELS,
-    RECORDED_PERSON_CATEGORIES,
     REFERENCE_PREFIXES,
-    STATUS_LABELS,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Tables whose rows carry a human-readable reference, by reference prefix.
 _REFERENCED: dict[str, tuple[str, type[Any]]] = {
@@ -85,273 +59,30 @@ _REFERENCED: dict[str, tuple[str, type[Any]]] = {
 }
 
 
-def build_engine(url: str) -> Engine:
-    """An engine for ``url`` with the settings this store relies on (connects lazily).
-
-    SQLite: foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent
-    writers queue on the busy timeout instead of failing with "database is locked" on a lock upgrade; the
-    database file is made readable by its owner only (mode 0600) on the first connection, before anything is
-    written to it. Bound parameters (ID numbers, phones) never appear in SQLAlchemy's error messages.
-    """
-    if url.startswith("sqlite"):
-        engine = create_engine(
-            url, future=True, hide_parameters=True, connect_args={"timeout": 30, "check_same_thread": False}
-        )
-        database = engine.url.database
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            if database and database != ":memory:" and not database.startswith("file:"):
-                path = Path(database)
-                if path.exists() and path.stat().st_mode & 0o077:
-                    path.chmod(0o600)  # journals SQLite creates next to it take the same mode
-            dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-    return create_engine(url, future=True, hide_parameters=True, pool_size=10, max_overflow=20, pool_pre_ping=True)
+__all__ = ["SqlCaseStore", "build_engine"]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes (stored as UTC); PostgreSQL aware ones. Normalise to aware UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
-
-
-def _phone_matches(stored: str | None, given: str) -> bool:
-    """Compare a full number, or the last four digits, in constant time."""
-    if not stored:
-        return False
-    given = "".join(ch for ch in given if ch.isdigit())
-    if len(given) == 4:
-        return hmac.compare_digest(stored[-4:], given)
-    if len(given) == 11:
-        return hmac.compare_digest(stored, given)
-    return False
-
-
-def _norm_id(id_number: str) -> str:
-    return id_number.strip().upper()
-
-
-def _chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-class SqlCaseStore(CaseStore):
+class SqlCaseStore(SqlOrganisationQueries, CaseStore):
     """The case store on a SQL database reached through SQLAlchemy."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        today: Callable[[], dt.date] = dt.date.today,
-        max_attempts: int = 8,
-        engine: Engine | None = None,
-    ) -> None:
-        """Prepare the engine (no connection is made yet).
-
-        Args:
-            url: SQLAlchemy database URL.
-            today: the clock used for the date in references (honours ``ASSISTANT_TODAY`` via settings).
-            max_attempts: how often a unit of work is tried when it loses a race on a unique key.
-            engine: an engine to use instead of building one from ``url``.
-        """
-        self._engine = engine or build_engine(url)
-        self._sessions = sessionmaker(self._engine, future=True, expire_on_commit=False)
-        self._today = today
-        self._max_attempts = max_attempts
-
-    @property
-    def engine(self) -> Engine:
-        """The SQLAlchemy engine (for migrations and tests)."""
-        return self._engine
-
-    def close(self) -> None:
-        """Dispose of the connection pool."""
-        self._engine.dispose()
-
-    # --- plumbing -----------------------------------------------------------------------------------------
-
-    def _run(self, unit: Callable[[Session], T]) -> T:
-        """Run ``unit`` in its own transaction; retry it when it loses a race on a unique key."""
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                with self._sessions.begin() as session:
-                    return unit(session)
-            except IntegrityError as exc:
-                if attempt == self._max_attempts:
-                    log.error("case database: integrity error after %d attempts: %s", attempt, exc.orig)
-                    raise CaseSystemError(detail="integrity error") from exc
-                log.info("case database: unique-key race, retrying (attempt %d)", attempt)
-            except (OperationalError, InterfaceError) as exc:
-                log.error("case database unavailable: %s", exc.orig)
-                raise CaseSystemUnavailable(detail=type(exc.orig).__name__) from exc
-            except SQLAlchemyError as exc:
-                log.exception("case database error")
-                raise CaseSystemError(detail=type(exc).__name__) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _assign_reference(self, session: Session, row: Any, kind: str) -> None:
-        session.flush()  # the row id makes the reference unique, on SQLite and PostgreSQL alike
-        row.reference = make_reference(kind, self._today(), row.id)
-        session.flush()
-
-    @staticmethod
-    def _audit(session: Session, access: AccessContext, person_id: int | None, action: str) -> None:
-        session.add(
-            AuditLog(
-                actor=access.actor[:64],
-                channel=access.channel[:32],
-                conversation_id=access.conversation_id[:128],
-                person_id=person_id,
-                action=action[:32],
-                purpose=access.purpose[:100],
-            )
-        )
-
-    @staticmethod
-    def _person_by_id_number(session: Session, id_number: str) -> Person | None:
-        return session.execute(select(Person).where(Person.id_number == _norm_id(id_number))).scalar_one_or_none()
-
-    def _require_person(self, session: Session, id_number: str) -> Person:
-        person = self._person_by_id_number(session, id_number)
-        if person is None:
-            raise PersonNotFound()
-        return person
-
-    # --- conversions --------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _person_record(p: Person) -> PersonRecord:
-        return PersonRecord(
-            id_number=p.id_number,
-            name=p.name,
-            phone=p.phone,
-            category=p.category,
-            employment_status=p.employment_status,
-            county=p.county,
-            township=p.township,
-            origin_province=p.origin_province,
-            origin_county=p.origin_county,
-            received_work_for_training=bool(p.received_work_for_training),
-        )
-
-    @staticmethod
-    def _registration_record(r: JobSeekingRegistration, id_number: str) -> RegistrationRecord:
-        return RegistrationRecord(
-            reference=r.reference,
-            id_number=id_number,
-            work_wanted=r.work_wanted,
-            local_or_away=r.local_or_away,
-            needs_transport=bool(r.needs_transport),
-            wants_training=bool(r.wants_training),
-            status=r.status,
-            created_at=_aware(r.created_at),
-            updated_at=_aware(r.updated_at),
-        )
-
-    @staticmethod
-    def _transport_record(t: TransportRequest, id_number: str) -> TransportRequestRecord:
-        return TransportRequestRecord(
-            reference=t.reference,
-            id_number=id_number,
-            destination=t.destination,
-            departure_date=t.departure_date,
-            party_size=t.party_size,
-            status=t.status,
-            created_at=_aware(t.created_at),
-        )
-
-    @staticmethod
-    def _training_record(t: TrainingEnrolment, id_number: str) -> TrainingEnrolmentRecord:
-        return TrainingEnrolmentRecord(
-            reference=t.reference,
-            id_number=id_number,
-            course=t.course,
-            status=t.status,
-            created_at=_aware(t.created_at),
-        )
-
-    @staticmethod
-    def _subsidy_record(a: SubsidyApplication) -> SubsidyApplicationRecord:
-        if a.applicant_person is not None:
-            kind, identifier = "person", a.applicant_person.id_number
-        elif a.applicant_employer is not None:
-            kind, identifier = "employer", a.applicant_employer.credit_code
-        else:
-            kind, identifier = "hr_agency", a.applicant_agency.credit_code
-        return SubsidyApplicationRecord(
-            reference=a.reference,
-            applicant_kind=kind,
-            applicant_identifier=identifier,
-            clause=a.clause,
-            amount_yuan=a.amount_yuan,
-            status=a.status,
-            created_at=_aware(a.created_at),
-            beneficiary_id_number=a.beneficiary.id_number if a.beneficiary is not None else None,
-            months=a.months,
-        )
-
-    @staticmethod
-    def _handoff_record(h: HandoffRequest) -> HandoffRecord:
-        return HandoffRecord(
-            reference=h.reference,
-            conversation_id=h.conversation_id,
-            channel=h.channel,
-            reason=h.reason,
-            status=h.status,
-            created_at=_aware(h.created_at),
-        )
-
-    @staticmethod
-    def _status_item(kind: str, row: Any) -> StatusItem:
-        if kind == "registration":
-            summary = f"求职意向：{row.work_wanted}，{LOCAL_OR_AWAY_LABELS.get(row.local_or_away, '')}"
-        elif kind == "transport_request":
-            summary = f"{_chinese_date(row.departure_date)}前往{row.destination}，{row.party_size} 人"
-        elif kind == "training_enrolment":
-            summary = f"培训项目：{row.course}"
-        elif kind == "subsidy_application":
-            summary = f"依据政策第（{format_chinese_number(row.clause)}）条，金额 {row.amount_yuan} 元"
-            if row.beneficiary is not None:
-                summary += f"，涉及人员 {mask_id_number(row.beneficiary.id_number)}"
-        else:
-            summary = f"原因：{row.reason}"
-        return StatusItem(
-            kind=kind,
-            reference=row.reference,
-            status=row.status,
-            summary=summary,
-            created_at=_aware(row.created_at),
-            updated_at=_aware(row.updated_at),
-        )
 
     # --- persons ------------------------------------------------------------------------------------------
 
-    def find_person(self, id_number: str, *, access: AccessContext) -> PersonRecord | None:
+    def find_person(self, id_number: str, *, access: AccessContext) -> rec.PersonRecord | None:
         """See :meth:`CaseStore.find_person`."""
 
-        def unit(session: Session) -> PersonRecord | None:
+        def unit(session: Session) -> rec.PersonRecord | None:
             person = self._person_by_id_number(session, id_number)
             self._audit(session, access, person.id if person else None, "find_person")
             return self._person_record(person) if person else None
 
         return self._run(unit)
 
-    def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> PersonRecord | None:
+    def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> rec.PersonRecord | None:
         """See :meth:`CaseStore.verify_person`."""
 
-        def unit(session: Session) -> PersonRecord | None:
+        def unit(session: Session) -> rec.PersonRecord | None:
             person = self._person_by_id_number(session, id_number)
-            ok = person is not None and _phone_matches(person.phone, phone_or_last4)
+            ok = person is not None and phone_matches(person.phone, phone_or_last4)
             self._audit(session, access, person.id if person else None, "verify" if ok else "verify_failed")
             return self._person_record(person) if ok and person else None
 
@@ -361,24 +92,19 @@ class SqlCaseStore(CaseStore):
 
     def upsert_registration(
         self,
-        person: PersonDetails,
+        person: rec.PersonDetails,
         *,
         work_wanted: str,
         local_or_away: str,
         needs_transport: bool,
         wants_training: bool,
         access: AccessContext,
-    ) -> tuple[RegistrationRecord, bool]:
+    ) -> tuple[rec.RegistrationRecord, bool]:
         """See :meth:`CaseStore.upsert_registration`."""
-        if local_or_away not in LOCAL_OR_AWAY_LABELS:
-            raise CaseSystemError("就业意向只能是“就地就近就业”或“外出务工”。")
-        if person.category not in RECORDED_PERSON_CATEGORIES:
-            raise CaseSystemError("人员类别不正确。")
-        if person.employment_status not in EMPLOYMENT_STATUS_LABELS:
-            raise CaseSystemError("就业状态不正确。")
-        id_number = _norm_id(person.id_number)
+        integrity.check_registration(person, local_or_away)
+        id_number = norm_id(person.id_number)
 
-        def unit(session: Session) -> tuple[RegistrationRecord, bool] | None:
+        def unit(session: Session) -> tuple[rec.RegistrationRecord, bool] | None:
             row = self._person_by_id_number(session, id_number)
             if row is None:
                 row = Person(
@@ -395,7 +121,7 @@ class SqlCaseStore(CaseStore):
                 )
                 session.add(row)
                 session.flush()  # a concurrent insert of the same person fails here and is retried
-            elif row.name != person.name or not _phone_matches(row.phone, person.phone):
+            elif row.name != person.name or not phone_matches(row.phone, person.phone):
                 self._audit(session, access, row.id, "verify_failed")
                 return None
             registration = session.execute(
@@ -430,12 +156,11 @@ class SqlCaseStore(CaseStore):
         departure_date: dt.date,
         party_size: int,
         access: AccessContext,
-    ) -> tuple[TransportRequestRecord, bool]:
+    ) -> tuple[rec.TransportRequestRecord, bool]:
         """See :meth:`CaseStore.create_transport_request`."""
-        if party_size < 1:
-            raise CaseSystemError("出行人数至少为 1 人。")
+        integrity.check_transport_request(destination, party_size)
 
-        def unit(session: Session) -> tuple[TransportRequestRecord, bool]:
+        def unit(session: Session) -> tuple[rec.TransportRequestRecord, bool]:
             person = self._require_person(session, id_number)
             self._audit(session, access, person.id, "transport_request")
             existing = session.execute(
@@ -463,10 +188,11 @@ class SqlCaseStore(CaseStore):
 
     def create_training_enrolment(
         self, id_number: str, *, course: str, access: AccessContext
-    ) -> tuple[TrainingEnrolmentRecord, bool]:
+    ) -> tuple[rec.TrainingEnrolmentRecord, bool]:
         """See :meth:`CaseStore.create_training_enrolment`."""
+        integrity.check_training_enrolment(course)
 
-        def unit(session: Session) -> tuple[TrainingEnrolmentRecord, bool]:
+        def unit(session: Session) -> tuple[rec.TrainingEnrolmentRecord, bool]:
             person = self._require_person(session, id_number)
             self._audit(session, access, person.id, "training_enrolment")
             existing = session.execute(
@@ -487,19 +213,18 @@ class SqlCaseStore(CaseStore):
 
     def create_subsidy_application(
         self,
-        applicant: SubsidyApplicant,
+        applicant: rec.SubsidyApplicant,
         *,
         clause: int,
         amount_yuan: int,
         access: AccessContext,
         beneficiary_id_number: str | None = None,
         months: int | None = None,
-    ) -> tuple[SubsidyApplicationRecord, bool]:
+    ) -> tuple[rec.SubsidyApplicationRecord, bool]:
         """See :meth:`CaseStore.create_subsidy_application`."""
-        if amount_yuan < 0 or not 1 <= clause <= 16:
-            raise CaseSystemError("补贴申请的条款或金额不正确。")
+        integrity.check_subsidy_application(applicant, clause, amount_yuan, months)
 
-        def unit(session: Session) -> tuple[SubsidyApplicationRecord, bool]:
+        def unit(session: Session) -> tuple[rec.SubsidyApplicationRecord, bool]:
             application = SubsidyApplication(clause=clause, amount_yuan=amount_yuan, months=months)
             same = [SubsidyApplication.clause == clause, SubsidyApplication.status.not_in(CLOSED_STATUSES)]
             if applicant.kind == "person":
@@ -524,7 +249,7 @@ class SqlCaseStore(CaseStore):
                 application.applicant_agency = agency
                 same.append(SubsidyApplication.applicant_agency_id == agency.id)
             else:
-                raise CaseSystemError(detail=f"unknown applicant kind {applicant.kind!r}")
+                raise CaseRequestRefused(detail=f"unknown applicant kind {applicant.kind!r}")
             if beneficiary_id_number:
                 beneficiary = self._require_person(session, beneficiary_id_number)
                 application.beneficiary = beneficiary
@@ -542,15 +267,15 @@ class SqlCaseStore(CaseStore):
 
         return self._run(unit)
 
-    def get_status(self, id_number: str, *, access: AccessContext) -> list[StatusItem]:
+    def get_status(self, id_number: str, *, access: AccessContext) -> list[rec.StatusItem]:
         """See :meth:`CaseStore.get_status`."""
 
-        def unit(session: Session) -> list[StatusItem]:
+        def unit(session: Session) -> list[rec.StatusItem]:
             person = self._person_by_id_number(session, id_number)
             self._audit(session, access, person.id if person else None, "get_status")
             if person is None:
                 return []
-            items: list[StatusItem] = []
+            items: list[rec.StatusItem] = []
             pid = person.id
             registrations = JobSeekingRegistration
             queries: list[tuple[str, Any]] = [
@@ -574,32 +299,15 @@ class SqlCaseStore(CaseStore):
 
         return self._run(unit)
 
-    def get_organisation_status(self, credit_code: str) -> list[StatusItem]:
-        """See :meth:`CaseStore.get_organisation_status`."""
-        code = credit_code.strip().upper()
-
-        def unit(session: Session) -> list[StatusItem]:
-            query = (
-                select(SubsidyApplication)
-                .outerjoin(Employer, SubsidyApplication.applicant_employer_id == Employer.id)
-                .outerjoin(HrAgency, SubsidyApplication.applicant_agency_id == HrAgency.id)
-                .where(or_(Employer.credit_code == code, HrAgency.credit_code == code))
-                .order_by(SubsidyApplication.created_at, SubsidyApplication.id)
-            )
-            return [self._status_item("subsidy_application", row) for row in session.execute(query).scalars()]
-
-        return self._run(unit)
-
-    def set_status(self, reference: str, status: str) -> StatusItem:
+    def set_status(self, reference: str, status: str) -> rec.StatusItem:
         """See :meth:`CaseStore.set_status`."""
-        if status not in STATUS_LABELS:
-            raise CaseSystemError(f"未知的状态：{status}")
+        integrity.check_status(status)
         reference = reference.strip().upper()
-        kind, model = _REFERENCED.get(reference[:2], (None, None))
-        if model is None:
+        if reference[:2] not in _REFERENCED:
             raise ReferenceNotFound()
+        kind, model = _REFERENCED[reference[:2]]
 
-        def unit(session: Session) -> StatusItem:
+        def unit(session: Session) -> rec.StatusItem:
             row = session.execute(select(model).where(model.reference == reference)).scalar_one_or_none()
             if row is None:
                 raise ReferenceNotFound()
@@ -607,100 +315,6 @@ class SqlCaseStore(CaseStore):
             row.updated_at = utcnow()
             session.flush()
             return self._status_item(kind, row)
-
-        return self._run(unit)
-
-    # --- organisations ------------------------------------------------------------------------------------
-
-    def _find_org(self, model: type[Any], credit_code: str) -> Any:
-        def unit(session: Session) -> Any:
-            row = session.execute(
-                select(model).where(model.credit_code == credit_code.strip().upper())
-            ).scalar_one_or_none()
-            if row is None:
-                return None
-            if model is Employer:
-                return EmployerRecord(row.credit_code, row.name, row.kind, row.county, row.contact_phone)
-            return HrAgencyRecord(row.credit_code, row.name, row.county, row.contact_phone)
-
-        return self._run(unit)
-
-    def find_employer(self, credit_code: str) -> EmployerRecord | None:
-        """See :meth:`CaseStore.find_employer`."""
-        return self._find_org(Employer, credit_code)
-
-    def verify_employer(self, credit_code: str, phone: str) -> EmployerRecord | None:
-        """See :meth:`CaseStore.verify_employer`."""
-        employer = self.find_employer(credit_code)
-        return employer if employer and _phone_matches(employer.contact_phone, phone) else None
-
-    def find_hr_agency(self, credit_code: str) -> HrAgencyRecord | None:
-        """See :meth:`CaseStore.find_hr_agency`."""
-        return self._find_org(HrAgency, credit_code)
-
-    def verify_hr_agency(self, credit_code: str, phone: str) -> HrAgencyRecord | None:
-        """See :meth:`CaseStore.verify_hr_agency`."""
-        agency = self.find_hr_agency(credit_code)
-        return agency if agency and _phone_matches(agency.contact_phone, phone) else None
-
-    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[EmploymentRecord]:
-        """See :meth:`CaseStore.list_employments`."""
-
-        def unit(session: Session) -> list[EmploymentRecord]:
-            rows = session.execute(
-                select(Employment, Person)
-                .join(Employer, Employment.employer_id == Employer.id)
-                .join(Person, Employment.person_id == Person.id)
-                .where(Employer.credit_code == credit_code.strip().upper())
-                .order_by(Employment.start_date, Employment.id)
-            ).all()
-            records = []
-            for employment, person in rows:
-                self._audit(session, access, person.id, "list_employments")
-                records.append(
-                    EmploymentRecord(
-                        employer_credit_code=credit_code.strip().upper(),
-                        id_number=person.id_number,
-                        person_name=person.name,
-                        category=person.category,
-                        start_date=employment.start_date,
-                        contract_months=employment.contract_months,
-                        with_work_for_training=bool(employment.with_work_for_training),
-                        received_work_for_training=bool(person.received_work_for_training),
-                    )
-                )
-            return records
-
-        return self._run(unit)
-
-    def list_placements(self, credit_code: str, *, access: AccessContext) -> list[PlacementRecord]:
-        """See :meth:`CaseStore.list_placements`."""
-
-        def unit(session: Session) -> list[PlacementRecord]:
-            rows = session.execute(
-                select(Placement, Person)
-                .join(HrAgency, Placement.agency_id == HrAgency.id)
-                .join(Person, Placement.person_id == Person.id)
-                .where(HrAgency.credit_code == credit_code.strip().upper())
-                .order_by(Placement.start_date, Placement.id)
-            ).all()
-            records = []
-            for placement, person in rows:
-                self._audit(session, access, person.id, "list_placements")
-                records.append(
-                    PlacementRecord(
-                        agency_credit_code=credit_code.strip().upper(),
-                        id_number=person.id_number,
-                        person_name=person.name,
-                        category=person.category,
-                        destination_province=placement.destination_province,
-                        destination_county=placement.destination_county,
-                        outside_home_county=bool(placement.outside_home_county),
-                        contract_months=placement.contract_months,
-                        start_date=placement.start_date,
-                    )
-                )
-            return records
 
         return self._run(unit)
 
@@ -713,10 +327,10 @@ class SqlCaseStore(CaseStore):
         channel: str,
         reason: str,
         id_number: str | None = None,
-    ) -> HandoffRecord:
+    ) -> rec.HandoffRecord:
         """See :meth:`CaseStore.create_handoff`. An open request of the same conversation is reused."""
 
-        def unit(session: Session) -> HandoffRecord:
+        def unit(session: Session) -> rec.HandoffRecord:
             person = self._person_by_id_number(session, id_number) if id_number else None
             existing = (
                 session.execute(
@@ -754,19 +368,19 @@ class SqlCaseStore(CaseStore):
 
         self._run(unit)
 
-    def audit_entries(self, id_number: str) -> list[AuditEntry]:
+    def audit_entries(self, id_number: str) -> list[rec.AuditEntry]:
         """See :meth:`CaseStore.audit_entries`."""
 
-        def unit(session: Session) -> list[AuditEntry]:
+        def unit(session: Session) -> list[rec.AuditEntry]:
             rows = session.execute(
                 select(AuditLog)
                 .join(Person, AuditLog.person_id == Person.id)
-                .where(Person.id_number == _norm_id(id_number))
+                .where(Person.id_number == norm_id(id_number))
                 .order_by(AuditLog.at, AuditLog.id)
             ).scalars()
             return [
-                AuditEntry(
-                    at=_aware(row.at),
+                rec.AuditEntry(
+                    at=as_utc(row.at),
                     actor=row.actor,
                     channel=row.channel,
                     conversation_id=row.conversation_id,

@@ -131,7 +131,7 @@ class CaseStore(abc.ABC):
 
         Raises:
             ReferenceNotFound: no item has this reference.
-            CaseSystemError: the status code is unknown.
+            CaseRequestRefused: the status code is unknown.
         """
 
     # --- organisations ----------------------------------------------------------------------------------

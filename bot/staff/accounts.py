@@ -5,6 +5,7 @@ Blocking (SQL); the web app calls these through ``asyncio.to_thread``. One sessi
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 import secrets
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.models import StaffAccount, StaffSession, utcnow
+from bot.clock import as_utc
 from bot.staff.passwords import check_strength, dummy_verify, hash_password, verify_password
 
 ROLES = {"agent": "坐席", "supervisor": "主管"}
@@ -57,12 +59,6 @@ class LoginResult:
 
     token: str | None = None
     message: str = ""
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
 
 
 def _account(row: StaffAccount) -> Account:
@@ -142,7 +138,7 @@ class Accounts:
             rows = session.execute(select(StaffAccount).order_by(StaffAccount.username)).scalars()
             return [_account(r) for r in rows]
 
-    def ensure_demo_accounts(self, password: str) -> list[str]:
+    def ensure_demo_accounts(self, password: str) -> builtins.list[str]:
         """Create the demo accounts ``agent`` and ``supervisor`` when missing; returns the names created."""
         existing = {a.username for a in self.list()}
         created = []
@@ -166,7 +162,7 @@ class Accounts:
             if row is None:
                 dummy_verify(password)
                 return wrong
-            locked_until = _aware(row.locked_until)
+            locked_until = as_utc(row.locked_until)
             if locked_until and locked_until > now:
                 minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
                 return LoginResult(message=f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系主管重置密码")
@@ -201,7 +197,7 @@ class Accounts:
             row = session.execute(select(StaffSession).filter_by(token_hash=_token_hash(token))).scalar_one_or_none()
             if row is None:
                 return None
-            if _aware(row.last_seen_at) + self.idle < now:
+            if as_utc(row.last_seen_at) + self.idle < now:
                 session.delete(row)
                 return None
             account = session.get(StaffAccount, row.account_id)

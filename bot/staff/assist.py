@@ -199,6 +199,8 @@ def _candidates(
         if not topic:
             continue
         clause = responder.kb.clause_for_topic(topic, on)
+        if clause is None:
+            continue
         ref = f"{clause.document_id}#{clause.number}"
         if ref != chosen_ref:
             reason = f"意图识别排名：{ranked.get('name')}（置信度 {float(ranked.get('confidence') or 0):.2f}）"
@@ -228,7 +230,8 @@ async def assist(responder: PolicyResponder, parse: dict[str, Any], on: dt.date)
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
     note = ""
     if intent in ROUTED_ELSEWHERE or intent not in policy_intents():
-        said, options, ref = "", [], None
+        said, ref = "", None
+        options: list[Any] = []
         meaning = OTHER_HANDLING.get(intent or "", "办理业务（进入登记、查询等流程）")
         note = f"助手会把这句话当作“{meaning}”处理，不给政策答复。下面是可能相关的条款。"
     else:

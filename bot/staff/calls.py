@@ -19,13 +19,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.models import ContactRecord, StaffAccount, utcnow
+from bot.clock import as_utc
 from bot.privacy import mask_pii
 from bot.staff.accounts import Account
+from policy_kb.vocabulary import AUDIENCE_LABELS
 
 CALLER_TYPES = {
-    "worker": "劳动者",
-    "employer": "用人单位",
-    "hr_agency": "人力资源服务机构",
+    **{code: AUDIENCE_LABELS[code] for code in ("worker", "employer", "hr_agency")},
     "other": "其他",
 }
 KIND_LABELS = {"call": "来电", "handoff": "转人工"}
@@ -98,12 +98,6 @@ class Draft:
     lines: list[str] = field(default_factory=list)
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
-
-
 def _contact(row: ContactRecord, username: str) -> Contact:
     return Contact(
         id=row.id,
@@ -119,9 +113,9 @@ def _contact(row: ContactRecord, username: str) -> Contact:
         events=json.loads(row.events or "[]"),
         summary=row.summary or "",
         follow_up=row.follow_up or "",
-        started_at=_aware(row.started_at),
-        ended_at=_aware(row.ended_at),
-        saved_at=_aware(row.saved_at),
+        started_at=as_utc(row.started_at),
+        ended_at=as_utc(row.ended_at),
+        saved_at=as_utc(row.saved_at),
     )
 
 
@@ -177,6 +171,7 @@ class Calls:
         """Append ``event`` to the agent's open call (opening one when needed)."""
         with self._unit() as session, session.begin():
             row = self._open_call(session, account)
+            assert row is not None  # create=True always gives a call
             self._append(row, event)
             if person_id is not None:
                 row.person_id = person_id

@@ -76,11 +76,11 @@ async def test_close_intents_are_offered_as_buttons(dispatcher, tracker_for, dom
     assert buttons[1]["title"] == "报名“点对点”专车" and buttons[0]["title"] == "提供“点对点”务工便利出行服务"
 
 
-async def test_second_fallback_in_a_row_offers_a_person(seeded_store, dispatcher, tracker_for, domain) -> None:
+async def test_second_fallback_in_a_row_offers_a_person(seeded_store, dispatcher, tracker_for, domain, said) -> None:
     ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "greet", "confidence": 0.3}]
     tracker = tracker_for("嗯嗯那个啥", "nlu_fallback", confidence=0.45, ranking=ranking)
     earlier = {"event": "user", "text": "呃", "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.4}}}
     tracker.events = [earlier, {"event": "user", "text": "嗯嗯那个啥", "parse_data": tracker.latest_message}]
     await ActionClarify().run(dispatcher, tracker, domain)
-    text = "\n".join(m["text"] for m in dispatcher.messages)
+    text = "\n".join(said(dispatcher))
     assert "没能理解" in text and "12333" in text and "ZR" in text

@@ -57,7 +57,9 @@ async def test_unconfirmed_registration_saves_nothing_and_forgets_the_answers(
 
 async def test_stopping_the_form_says_so_and_clears_every_answer(tracker_for, dispatcher, domain):
     events = await ActionStopForm().run(dispatcher, tracker_for("算了", "stop", slots=NEW_PERSON), domain)
-    assert "已停止办理" in dispatcher.messages[0]["text"] and "没有保存" in dispatcher.messages[0]["text"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_form_stopped"]
+    said = domain["responses"]["utter_form_stopped"][0]["text"]
+    assert "已停止办理" in said and "没有保存" in said
     assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == dict.fromkeys(FORM_SLOTS)
 
 

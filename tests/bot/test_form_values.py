@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.form_values import Correction, parse_correction, parse_work_location, parse_yes_no, registration_summary
+from bot.form_values import Correction, parse_correction, parse_work_location, parse_yes_no
+from bot.replies import registration_summary
 from bot.validation import ValidationError
 
 # Replies people give to "要坐“点对点”专车吗？" / "想参加技能培训吗？", as typed.

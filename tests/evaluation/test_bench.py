@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
+from actions.questions import QUESTIONS
 from aiohttp import web
 
-from actions.questions import QUESTIONS
 from evaluation.bench import load, servers
 
 TRANSPORT_SLOTS = ("id_number", "phone_check", "destination", "departure_date", "party_size")

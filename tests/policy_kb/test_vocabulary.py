@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.cases import admin
 from bot.cases.records import EmployerRecord, PersonRecord, StatusItem
 from bot.cases.sql_store import build_engine
-from bot.form_values import registration_summary
+from bot.replies import registration_summary
 from policy_kb import vocabulary as v
 from policy_kb.eligibility import evaluate_person
 from policy_kb.model import KnowledgeBase
@@ -99,7 +99,7 @@ def test_records_and_summary_show_the_category_label(category: str) -> None:
 def test_records_show_status_kind_and_employment_labels() -> None:
     for status, status_label in v.STATUS_LABELS.items():
         for kind, kind_label in v.ITEM_KIND_LABELS.items():
-            item = StatusItem(kind, "DJ1", status, "", NOW, NOW)
+            item = StatusItem(kind, "DJ1", status, NOW, NOW)
             assert (item.status_label, item.kind_label) == (status_label, kind_label)
     for kind, kind_label in v.EMPLOYER_KIND_LABELS.items():
         assert EmployerRecord("91371302MA3CDEM016", "单位", kind).kind_label == kind_label

@@ -171,6 +171,8 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
+        if request.stream is None:
+            break
         chunk = await request.stream.read()
         if chunk is None:
             break

@@ -36,7 +36,8 @@ def utf8_len(text: str) -> int:
 def _hard_split(text: str, limit: int) -> list[str]:
     """Split a run with no sentence end into pieces of at most ``limit`` bytes, on character boundaries."""
     pieces: list[str] = []
-    current, size = [], 0
+    current: list[str] = []
+    size = 0
     for ch in text:
         n = utf8_len(ch)
         if size + n > limit and current:

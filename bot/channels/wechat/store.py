@@ -16,7 +16,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class RedisStore:
         prefix: Prepended to every key, so several deployments (or tests) can share one Redis.
     """
 
-    def __init__(self, client: object, prefix: str = "wechat:") -> None:
+    def __init__(self, client: Any, prefix: str = "wechat:") -> None:
         self._client = client
         self._prefix = prefix
 

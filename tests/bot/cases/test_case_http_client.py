@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from bot.cases import demo_data, make_store
-from bot.cases.errors import CaseSystemError, CaseSystemUnavailable, IdentityMismatch
-from bot.cases.http_store import POST_TIMEOUT_MESSAGE, CaseApiClient, HttpCaseStore
+from bot.cases.errors import CaseRequestRefused, CaseSystemUnavailable, IdentityMismatch, InvalidRequest
+from bot.cases.http_client import POST_TIMEOUT_MESSAGE, CaseApiClient
+from bot.cases.http_store import HttpCaseStore
 from bot.cases.identity_guard import GuardedCaseStore
 from bot.cases.records import AccessContext, PersonDetails
 from bot.cases.sql_store import SqlCaseStore
@@ -107,7 +108,7 @@ def test_connection_refused_is_unavailable_after_retries() -> None:
 
 def test_wrong_token_is_a_case_system_error(api_server: Any, http_store_factory: Any) -> None:
     store = HttpCaseStore(CaseApiClient(api_server.url, "wrong-token"))
-    with pytest.raises(CaseSystemError) as info:
+    with pytest.raises(CaseRequestRefused) as info:
         store.find_person(LI.id_number, access=ACCESS)
     assert not isinstance(info.value, CaseSystemUnavailable)
     assert api_server.count("GET") == 1  # 401 is not retried
@@ -116,7 +117,7 @@ def test_wrong_token_is_a_case_system_error(api_server: Any, http_store_factory:
 def test_invalid_json_answer(api_server: Any, http_store_factory: Any) -> None:
     store = http_store_factory(api_server)
     api_server.faults.append(("raw", b"<html>gateway</html>"))
-    with pytest.raises(CaseSystemError):
+    with pytest.raises(CaseRequestRefused):
         store.find_person(LI.id_number, access=ACCESS)
 
 
@@ -128,11 +129,21 @@ def test_named_errors_become_typed_errors(api_server: Any, http_store_factory: A
         )
 
 
-def test_invalid_request_carries_the_servers_chinese_message(api_server: Any, http_store_factory: Any) -> None:
+def test_invalid_request_is_refused_before_it_reaches_the_server(api_server: Any, http_store_factory: Any) -> None:
     store = http_store_factory(api_server)
-    with pytest.raises(CaseSystemError) as info:
+    with pytest.raises(InvalidRequest) as info:
         store.upsert_registration(_wang(), **{**_registration_args(), "local_or_away": "moon"})
-    assert info.value.user_message == "就业意向只能是“就地就近就业”或“外出务工”。"
+    assert "没有保存" in info.value.user_message
+    assert not [path for _, path in api_server.requests if "registrations" in path]
+
+
+def test_a_refusal_carries_the_servers_chinese_message(api_server: Any, http_store_factory: Any) -> None:
+    store = http_store_factory(api_server)
+    with pytest.raises(IdentityMismatch) as info:
+        store.upsert_registration(
+            PersonDetails(id_number=LI.id_number, name=LI.name, phone="17000000999"), **_registration_args()
+        )
+    assert info.value.user_message == IdentityMismatch.default_message
 
 
 def test_access_context_reaches_the_audit_log_through_http(

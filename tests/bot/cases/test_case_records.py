@@ -19,6 +19,7 @@ from bot.cases.records import (
     status_label,
     to_json,
 )
+from bot.replies import status_line
 
 NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.timezone.utc)
 PERSON = PersonRecord(
@@ -31,7 +32,7 @@ RECORDS = [
     RegistrationRecord("DJ20261128-000001", PERSON.id_number, "普工", "away", True, False, "submitted", NOW, NOW),
     TransportRequestRecord("DD20261128-000001", PERSON.id_number, "昆山", dt.date(2027, 2, 13), 3, "approved", NOW),
     SubsidyApplicationRecord("BT20261128-000001", "employer", "91371324MA3CDEM038", 1, 3000, "in_review", NOW),
-    StatusItem("registration", "DJ20261128-000001", "in_review", "求职意向：普工", NOW, NOW),
+    StatusItem("registration", "DJ20261128-000001", "in_review", NOW, NOW, work_wanted="普工", local_or_away="away"),
 ]
 
 
@@ -66,7 +67,7 @@ def test_labels() -> None:
         "未通过",
         "已办结",
     ]
-    assert RECORDS[5].describe() == "求职登记 DJ20261128-000001：审核中（求职意向：普工）"
+    assert status_line(RECORDS[5]) == "求职登记 DJ20261128-000001：审核中（求职意向：普工，外出务工）"
 
 
 def test_make_reference() -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from bot.cases import demo_data
 from bot.cases.errors import (
-    CaseSystemError,
+    CaseRequestRefused,
     IdentityMismatch,
+    InvalidRequest,
     OrganisationNotFound,
     PersonNotFound,
     ReferenceNotFound,
@@ -26,6 +27,7 @@ from bot.cases.records import (
     SubsidyApplicant,
 )
 from bot.cases.store import CaseStore
+from bot.replies import status_line
 from bot.validation import id_check_digit, validate_id_number
 
 ACCESS = AccessContext(conversation_id="conv-001", channel="wechat", purpose="求职登记核验身份")
@@ -34,6 +36,7 @@ LI = demo_data.PERSONS[1]  # known, with a registration and a transport request
 ZHAO = demo_data.PERSONS[2]  # employed by the assistance workshop with 以工代训
 LIU = demo_data.PERSONS[3]  # placed by the HR agency
 WORKSHOP, COOPERATIVE, ENTERPRISE = demo_data.EMPLOYERS
+WORKSHOP_CODE = WORKSHOP.credit_code
 AGENCY = demo_data.HR_AGENCIES[0]
 NEW_ID = "371323199803150018"  # valid check digit, not in the demo data
 NEW_PERSON = PersonDetails(
@@ -144,7 +147,7 @@ def test_registering_again_updates_the_same_registration(store: CaseStore) -> No
     assert (second.work_wanted, second.local_or_away, second.needs_transport) == ("叉车司机", "local", False)
     assert second.updated_at >= first.updated_at
     items = [i for i in store.get_status(NEW_ID, access=ACCESS) if i.kind == "registration"]
-    assert len(items) == 1 and "叉车司机" in items[0].summary
+    assert len(items) == 1 and (items[0].work_wanted, items[0].local_or_away) == ("叉车司机", "local")
 
 
 def test_registering_again_resets_the_status(store: CaseStore) -> None:
@@ -196,9 +199,39 @@ def test_registration_references_are_distinct(store: CaseStore) -> None:
 
 
 def test_invalid_registration_values_are_refused(store: CaseStore) -> None:
-    with pytest.raises(CaseSystemError):
+    with pytest.raises(InvalidRequest):
         _register(store, local_or_away="moon")
     assert store.find_person(NEW_ID, access=ACCESS) is None
+
+
+# Every store checks integrity the same way (bot.cases.integrity), before anything is written.
+INVALID_REQUESTS = [
+    pytest.param(lambda s: s.create_transport_request(
+        LI.id_number, destination="昆山", departure_date=dt.date(2027, 2, 13), party_size=0, access=ACCESS),
+        id="no-passenger"),
+    pytest.param(lambda s: s.create_transport_request(
+        LI.id_number, destination=" ", departure_date=dt.date(2027, 2, 13), party_size=2, access=ACCESS),
+        id="no-destination"),
+    pytest.param(lambda s: s.create_training_enrolment(LI.id_number, course="", access=ACCESS), id="no-course"),
+    pytest.param(lambda s: s.create_subsidy_application(
+        SubsidyApplicant("employer", WORKSHOP_CODE), clause=1, amount_yuan=-5, access=ACCESS), id="negative-amount"),
+    pytest.param(lambda s: s.create_subsidy_application(
+        SubsidyApplicant("employer", WORKSHOP_CODE), clause=0, amount_yuan=500, access=ACCESS), id="no-clause"),
+    pytest.param(lambda s: s.create_subsidy_application(
+        SubsidyApplicant("robot", WORKSHOP_CODE), clause=1, amount_yuan=500, access=ACCESS), id="unknown-applicant"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("request_", INVALID_REQUESTS)
+def test_invalid_requests_are_refused_alike_and_change_nothing(store: CaseStore, request_) -> None:
+    before = store.get_status(LI.id_number, access=ACCESS), store.get_organisation_status(WORKSHOP_CODE)
+    with pytest.raises(InvalidRequest) as error:
+        request_(store)
+    assert "没有保存" in error.value.user_message
+    assert (
+        store.get_status(LI.id_number, access=ACCESS),
+        store.get_organisation_status(WORKSHOP_CODE),
+    ) == before
 
 
 # --- transport, training, subsidies -------------------------------------------------------------------------
@@ -291,8 +324,8 @@ def test_agency_and_person_subsidy_applications(store: CaseStore) -> None:
     ("applicant", "beneficiary", "error"),
     [
         (SubsidyApplicant("employer", "91371302MA3CDEM99X"), None, OrganisationNotFound),
-        (SubsidyApplicant("hr_agency", WORKSHOP.credit_code), None, OrganisationNotFound),
-        (SubsidyApplicant("employer", WORKSHOP.credit_code), NEW_ID, PersonNotFound),
+        (SubsidyApplicant("hr_agency", WORKSHOP_CODE), None, OrganisationNotFound),
+        (SubsidyApplicant("employer", WORKSHOP_CODE), NEW_ID, PersonNotFound),
         (SubsidyApplicant("person", NEW_ID), None, PersonNotFound),
     ],
 )
@@ -316,16 +349,19 @@ def test_status_lists_everything_about_the_person_with_chinese_labels(store: Cas
     ]
     assert [i.status_label for i in items] == ["审核中", "已通过"]
     assert items[0].kind_label == "求职登记"
-    assert items[0].describe().startswith(f"求职登记 {items[0].reference}：审核中")
-    assert "2026年2月24日" in items[1].summary and "江苏省昆山市" in items[1].summary
+    assert status_line(items[0]).startswith(f"求职登记 {items[0].reference}：审核中")
+    assert items[1].departure_date == dt.date(2026, 2, 24) and "江苏省昆山市" in (items[1].destination or "")
+    assert "2026年2月24日前往江苏省昆山市" in status_line(items[1])
     assert "get_status" in [e.action for e in store.audit_entries(LI.id_number)]
 
 
 def test_status_of_a_beneficiary_includes_the_employers_application(store: CaseStore) -> None:
     items = store.get_status(ZHAO.id_number, access=ACCESS)
     assert [(i.kind, i.status_label) for i in items] == [("subsidy_application", "已通过")]
-    assert "3000 元" in items[0].summary and "（一）" in items[0].summary
-    assert ZHAO.id_number not in items[0].summary  # masked
+    assert (items[0].clause, items[0].amount_yuan, items[0].beneficiary_id_number) == (1, 3000, ZHAO.id_number)
+    line = status_line(items[0])
+    assert "依据政策第（一）条，金额 3000 元" in line
+    assert ZHAO.id_number not in line and "涉及人员 371*" in line  # masked
 
 
 def test_status_of_an_unknown_person_is_empty(store: CaseStore) -> None:
@@ -349,12 +385,12 @@ def test_set_status_errors(store: CaseStore) -> None:
     with pytest.raises(ReferenceNotFound):
         store.set_status("XX20261128-000001", "approved")
     registration, _ = _register(store)
-    with pytest.raises(CaseSystemError):
+    with pytest.raises(CaseRequestRefused):
         store.set_status(registration.reference, "lost")
 
 
 def test_organisation_status(store: CaseStore) -> None:
-    workshop = store.get_organisation_status(WORKSHOP.credit_code)
+    workshop = store.get_organisation_status(WORKSHOP_CODE)
     assert [(i.kind, i.status_label) for i in workshop] == [("subsidy_application", "已通过")]
     agency = store.get_organisation_status(AGENCY.credit_code)
     assert [i.status_label for i in agency] == ["审核中"]
@@ -365,7 +401,7 @@ def test_organisation_status(store: CaseStore) -> None:
 
 
 def test_find_and_verify_employer(store: CaseStore) -> None:
-    employer = store.find_employer(WORKSHOP.credit_code)
+    employer = store.find_employer(WORKSHOP_CODE)
     assert isinstance(employer, EmployerRecord)
     assert (employer.name, employer.kind, employer.kind_label) == (
         WORKSHOP.name,
@@ -373,22 +409,22 @@ def test_find_and_verify_employer(store: CaseStore) -> None:
         "就业帮扶车间",
     )
     assert store.find_employer("91371302MA3CDEM99X") is None
-    assert store.verify_employer(WORKSHOP.credit_code, WORKSHOP.contact_phone) == employer
-    assert store.verify_employer(WORKSHOP.credit_code, WORKSHOP.contact_phone[-4:]) == employer
-    assert store.verify_employer(WORKSHOP.credit_code, "17000000999") is None
+    assert store.verify_employer(WORKSHOP_CODE, WORKSHOP.contact_phone) == employer
+    assert store.verify_employer(WORKSHOP_CODE, WORKSHOP.contact_phone[-4:]) == employer
+    assert store.verify_employer(WORKSHOP_CODE, "17000000999") is None
     assert store.verify_employer("91371302MA3CDEM99X", WORKSHOP.contact_phone) is None
 
 
 def test_find_and_verify_hr_agency(store: CaseStore) -> None:
     agency = store.find_hr_agency(AGENCY.credit_code)
     assert isinstance(agency, HrAgencyRecord) and agency.name == AGENCY.name
-    assert store.find_hr_agency(WORKSHOP.credit_code) is None
+    assert store.find_hr_agency(WORKSHOP_CODE) is None
     assert store.verify_hr_agency(AGENCY.credit_code, AGENCY.contact_phone[-4:]) == agency
     assert store.verify_hr_agency(AGENCY.credit_code, "0000") is None
 
 
 def test_employments_and_placements_are_listed_and_audited(store: CaseStore) -> None:
-    employments = store.list_employments(WORKSHOP.credit_code, access=ACCESS)
+    employments = store.list_employments(WORKSHOP_CODE, access=ACCESS)
     assert [(e.id_number, e.with_work_for_training, e.received_work_for_training) for e in employments] == [
         (ZHAO.id_number, True, True)
     ]

@@ -1,0 +1,280 @@
+"""The plumbing of the SQL case store: engine, units of work, audit rows, rows turned into typed records.
+
+See :mod:`bot.cases.sql_store` for the store; nothing here decides anything about the policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases import records as rec
+from bot.cases.errors import (
+    CaseRequestRefused,
+    CaseSystemUnavailable,
+    PersonNotFound,
+)
+from bot.cases.models import (
+    AuditLog,
+    HandoffRequest,
+    JobSeekingRegistration,
+    Person,
+    SubsidyApplication,
+    TrainingEnrolment,
+    TransportRequest,
+)
+from bot.cases.records import AccessContext, make_reference
+from bot.clock import as_utc
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def build_engine(url: str) -> Engine:
+    """An engine for ``url`` with the settings this store relies on (connects lazily).
+
+    SQLite: foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent
+    writers queue on the busy timeout instead of failing with "database is locked" on a lock upgrade; the
+    database file is made readable by its owner only (mode 0600) on the first connection, before anything is
+    written to it. Bound parameters (ID numbers, phones) never appear in SQLAlchemy's error messages.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, future=True, hide_parameters=True, connect_args={"timeout": 30, "check_same_thread": False}
+        )
+        database = engine.url.database
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            if database and database != ":memory:" and not database.startswith("file:"):
+                path = Path(database)
+                if path.exists() and path.stat().st_mode & 0o077:
+                    path.chmod(0o600)  # journals SQLite creates next to it take the same mode
+            dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, future=True, hide_parameters=True, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def phone_matches(stored: str | None, given: str) -> bool:
+    """Compare a full number, or the last four digits, in constant time."""
+    if not stored:
+        return False
+    given = "".join(ch for ch in given if ch.isdigit())
+    if len(given) == 4:
+        return hmac.compare_digest(stored[-4:], given)
+    if len(given) == 11:
+        return hmac.compare_digest(stored, given)
+    return False
+
+
+def norm_id(id_number: str) -> str:
+    """An ID number as stored: trimmed, with the check character upper-cased."""
+    return id_number.strip().upper()
+
+
+class SqlStoreBase:
+    """Engine, sessions and conversions shared by the parts of :class:`~bot.cases.sql_store.SqlCaseStore`."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+        max_attempts: int = 8,
+        engine: Engine | None = None,
+    ) -> None:
+        """Prepare the engine (no connection is made yet).
+
+        Args:
+            url: SQLAlchemy database URL.
+            today: the clock used for the date in references (honours ``ASSISTANT_TODAY`` via settings).
+            max_attempts: how often a unit of work is tried when it loses a race on a unique key.
+            engine: an engine to use instead of building one from ``url``.
+        """
+        self._engine = engine or build_engine(url)
+        self._sessions = sessionmaker(self._engine, future=True, expire_on_commit=False)
+        self._today = today
+        self._max_attempts = max_attempts
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for migrations and tests)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Dispose of the connection pool."""
+        self._engine.dispose()
+
+    # --- plumbing -----------------------------------------------------------------------------------------
+
+    def _run(self, unit: Callable[[Session], T]) -> T:
+        """Run ``unit`` in its own transaction; retry it when it loses a race on a unique key."""
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                with self._sessions.begin() as session:
+                    return unit(session)
+            except IntegrityError as exc:
+                if attempt == self._max_attempts:
+                    log.error("case database: integrity error after %d attempts: %s", attempt, exc.orig)
+                    raise CaseRequestRefused(detail="integrity error") from exc
+                log.info("case database: unique-key race, retrying (attempt %d)", attempt)
+            except (OperationalError, InterfaceError) as exc:
+                log.error("case database unavailable: %s", exc.orig)
+                raise CaseSystemUnavailable(detail=type(exc.orig).__name__) from exc
+            except SQLAlchemyError as exc:
+                log.exception("case database error")
+                raise CaseRequestRefused(detail=type(exc).__name__) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _assign_reference(self, session: Session, row: Any, kind: str) -> None:
+        session.flush()  # the row id makes the reference unique, on SQLite and PostgreSQL alike
+        row.reference = make_reference(kind, self._today(), row.id)
+        session.flush()
+
+    @staticmethod
+    def _audit(session: Session, access: AccessContext, person_id: int | None, action: str) -> None:
+        session.add(
+            AuditLog(
+                actor=access.actor[:64],
+                channel=access.channel[:32],
+                conversation_id=access.conversation_id[:128],
+                person_id=person_id,
+                action=action[:32],
+                purpose=access.purpose[:100],
+            )
+        )
+
+    @staticmethod
+    def _person_by_id_number(session: Session, id_number: str) -> Person | None:
+        return session.execute(select(Person).where(Person.id_number == norm_id(id_number))).scalar_one_or_none()
+
+    def _require_person(self, session: Session, id_number: str) -> Person:
+        person = self._person_by_id_number(session, id_number)
+        if person is None:
+            raise PersonNotFound()
+        return person
+
+    # --- conversions --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _person_record(p: Person) -> rec.PersonRecord:
+        return rec.PersonRecord(
+            id_number=p.id_number,
+            name=p.name,
+            phone=p.phone,
+            category=p.category,
+            employment_status=p.employment_status,
+            county=p.county,
+            township=p.township,
+            origin_province=p.origin_province,
+            origin_county=p.origin_county,
+            received_work_for_training=bool(p.received_work_for_training),
+        )
+
+    @staticmethod
+    def _registration_record(r: JobSeekingRegistration, id_number: str) -> rec.RegistrationRecord:
+        return rec.RegistrationRecord(
+            reference=r.reference,
+            id_number=id_number,
+            work_wanted=r.work_wanted,
+            local_or_away=r.local_or_away,
+            needs_transport=bool(r.needs_transport),
+            wants_training=bool(r.wants_training),
+            status=r.status,
+            created_at=as_utc(r.created_at),
+            updated_at=as_utc(r.updated_at),
+        )
+
+    @staticmethod
+    def _transport_record(t: TransportRequest, id_number: str) -> rec.TransportRequestRecord:
+        return rec.TransportRequestRecord(
+            reference=t.reference,
+            id_number=id_number,
+            destination=t.destination,
+            departure_date=t.departure_date,
+            party_size=t.party_size,
+            status=t.status,
+            created_at=as_utc(t.created_at),
+        )
+
+    @staticmethod
+    def _training_record(t: TrainingEnrolment, id_number: str) -> rec.TrainingEnrolmentRecord:
+        return rec.TrainingEnrolmentRecord(
+            reference=t.reference,
+            id_number=id_number,
+            course=t.course,
+            status=t.status,
+            created_at=as_utc(t.created_at),
+        )
+
+    @staticmethod
+    def _subsidy_record(a: SubsidyApplication) -> rec.SubsidyApplicationRecord:
+        if a.applicant_person is not None:
+            kind, identifier = "person", a.applicant_person.id_number
+        elif a.applicant_employer is not None:
+            kind, identifier = "employer", a.applicant_employer.credit_code
+        else:
+            kind, identifier = "hr_agency", a.applicant_agency.credit_code
+        return rec.SubsidyApplicationRecord(
+            reference=a.reference,
+            applicant_kind=kind,
+            applicant_identifier=identifier,
+            clause=a.clause,
+            amount_yuan=a.amount_yuan,
+            status=a.status,
+            created_at=as_utc(a.created_at),
+            beneficiary_id_number=a.beneficiary.id_number if a.beneficiary is not None else None,
+            months=a.months,
+        )
+
+    @staticmethod
+    def _handoff_record(h: HandoffRequest) -> rec.HandoffRecord:
+        return rec.HandoffRecord(
+            reference=h.reference,
+            conversation_id=h.conversation_id,
+            channel=h.channel,
+            reason=h.reason,
+            status=h.status,
+            created_at=as_utc(h.created_at),
+        )
+
+    @staticmethod
+    def _status_item(kind: str, row: Any) -> rec.StatusItem:
+        facts: dict[str, Any] = {}
+        if kind == "registration":
+            facts = {"work_wanted": row.work_wanted, "local_or_away": row.local_or_away}
+        elif kind == "transport_request":
+            facts = {"destination": row.destination, "departure_date": row.departure_date, "party_size": row.party_size}
+        elif kind == "training_enrolment":
+            facts = {"course": row.course}
+        elif kind == "subsidy_application":
+            beneficiary = row.beneficiary.id_number if row.beneficiary is not None else None
+            facts = {"clause": row.clause, "amount_yuan": row.amount_yuan, "beneficiary_id_number": beneficiary}
+        else:
+            facts = {"reason": row.reason}
+        return rec.StatusItem(
+            kind=kind,
+            reference=row.reference,
+            status=row.status,
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
+            **facts,
+        )
