@@ -330,16 +330,20 @@ def measure(engine: Engine, end: dt.date, rounds: int, seed: int = 7) -> dict[st
         county = rng.choice((None, None, *COUNTIES))
         channel = rng.choice((None, None, *CHANNELS))
         f = Filters(start=end - dt.timedelta(days=span - 1), end=end, county=county, channel=channel)
+
+        def monitor(conn: Any, f: Filters = f) -> Any:
+            return monitor_panel(conn, f, 30, end)
+
+        def enquiries(conn: Any, f: Filters = f) -> Any:
+            return enquiry_panel(conn, f, info)
+
+        def detail_rows(conn: Any, f: Filters = f) -> Any:
+            return turn_rows(conn, f, intent=rng.choice(INTENTS)), followup_rows(conn, f, 30, end)
+
         runs: list[tuple[str, Callable[[Any], Any]]] = [
-            ("动态监测", lambda conn, f=f: monitor_panel(conn, f, 30, end)),
-            ("咨询情况", lambda conn, f=f: enquiry_panel(conn, f, info)),
-            (
-                "明细行",
-                lambda conn, f=f: (
-                    turn_rows(conn, f, intent=rng.choice(INTENTS)),
-                    followup_rows(conn, f, 30, end),
-                ),
-            ),
+            ("动态监测", monitor),
+            ("咨询情况", enquiries),
+            ("明细行", detail_rows),
         ]
         for name, run in runs:
             with engine.connect() as conn:

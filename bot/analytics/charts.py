@@ -152,7 +152,7 @@ def stacked_bars(
     slot = plot_w / max(n, 1)
     bar_w = max(2.0, slot * 0.7)
     for i in range(n):
-        y = height - bottom
+        y: float = height - bottom
         for k, s in enumerate(series):
             value = s.values[i]
             if not value:

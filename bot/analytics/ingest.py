@@ -437,7 +437,7 @@ class AmqpSource:
         queue = await self._ensure()
         total = 0
         while True:
-            messages = []
+            messages: list[Any] = []
             while len(messages) < limit:
                 message = await queue.get(no_ack=False, fail=False, timeout=5)
                 if message is None:

@@ -78,14 +78,19 @@ def report(results: list[SystemResult]) -> Iterator[str]:
                 f"| {level.errors} | {_ratio(level.throughput, base.throughput)} "
                 f"| {_ratio(level.percentile(50), base.percentile(50))} |"
             )
-    if all(system.length for system in results):
-        turns = len(results[0].length.samples)
+    lengths = [system.length for system in results]
+    if all(length is not None for length in lengths):
+        first = lengths[0]
+        assert first is not None
+        turns = len(first.samples)
         late = (max(1, turns - 10), turns)
         yield ""
         yield f"| 系统（一个会话 {turns} 轮） | 第 1–10 轮平均 ms | 第 {late[0]}–{late[1]} 轮平均 ms | 比值 |"
         yield "|---|---|---|---|"
         for system in results:
-            early_ms, late_ms = system.length.mean_of_turns(1, 10), system.length.mean_of_turns(*late)
+            length = system.length
+            assert length is not None
+            early_ms, late_ms = length.mean_of_turns(1, 10), length.mean_of_turns(*late)
             yield f"| {system.name} | {early_ms:.1f} | {late_ms:.1f} | {_ratio(late_ms, early_ms)} |"
     yield ""
     yield "启动到可用：" + "，".join(f"{s.name} {s.startup_s:.0f} 秒" for s in results)

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from actions.questions import QUESTIONS
 from aiohttp import web
 
+from bot.domain_responses import response_text
 from evaluation.bench import load, servers
 
 TRANSPORT_SLOTS = ("id_number", "phone_check", "destination", "departure_date", "party_size")
@@ -21,12 +21,12 @@ def test_floor_asks_the_assistants_questions():
     domain = yaml.safe_load((servers.FLOOR_DIR / "domain.yml").read_text(encoding="utf-8"))
     assert domain["forms"]["transport_form"]["required_slots"] == list(TRANSPORT_SLOTS)
     for slot in TRANSPORT_SLOTS:
-        assert domain["responses"][f"utter_ask_{slot}"][0]["text"] == QUESTIONS[slot]
+        assert domain["responses"][f"utter_ask_{slot}"][0]["text"] == response_text(f"utter_ask_{slot}")
 
 
 @pytest.mark.parametrize("slot", TRANSPORT_SLOTS)
 def test_every_sign_up_question_gets_its_answer(slot):
-    message, pos, was_answer = load.next_message(3, QUESTIONS[slot], 0)
+    message, pos, was_answer = load.next_message(3, response_text(f"utter_ask_{slot}"), 0)
     expected = {
         "id_number": "371321199207081535",
         "phone_check": "0002",
@@ -40,7 +40,7 @@ def test_every_sign_up_question_gets_its_answer(slot):
 def test_script_goes_on_after_other_replies_and_after_too_many_answers():
     assert load.next_message(0, "您好！", 0) == (load.SCRIPT[0], 1, False)
     assert load.next_message(len(load.SCRIPT), "好的", 0) == (load.SCRIPT[0], len(load.SCRIPT) + 1, False)
-    stuck = load.next_message(4, QUESTIONS["destination"], load.MAX_FORM_ANSWERS)
+    stuck = load.next_message(4, response_text("utter_ask_destination"), load.MAX_FORM_ANSWERS)
     assert stuck == (load.SCRIPT[4], 5, False)
 
 
@@ -70,7 +70,7 @@ def flaky_webhook() -> Iterator[tuple[str, list[dict]]]:
         received.append(body)
         if len(received) % 3 == 0:
             return web.Response(status=500)
-        reply = QUESTIONS["destination"] if body["message"] == "我要报名点对点专车" else "好的"
+        reply = response_text("utter_ask_destination") if body["message"] == "我要报名点对点专车" else "好的"
         return web.json_response([{"recipient_id": body["sender"], "text": reply}])
 
     port = _free_port()

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -169,7 +169,7 @@ def _today(request: Request) -> dt.date:
     return request.app.ctx.settings.today()
 
 
-def _label(mapping: dict[str, str], code: str | None) -> str:
+def _label(mapping: Mapping[str, str], code: str | None) -> str:
     return mapping.get(code or "", code or "（空）")
 
 
