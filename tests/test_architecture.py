@@ -141,7 +141,16 @@ LAYERS = [
     ("bot.nlu", ("bot.nlu", "bot.characters", "bot.validation", "policy_kb.vocabulary")),
     (
         "bot.cases",
-        ("bot.cases", "bot.validation", "bot.characters", "bot.privacy", "bot.clock", "bot.settings", "policy_kb"),
+        (
+            "bot.cases",
+            "bot.validation",
+            "bot.characters",
+            "bot.privacy",
+            "bot.clock",
+            "bot.crypto",
+            "bot.settings",
+            "policy_kb",
+        ),
     ),
     ("bot.channels", ("bot.channels", "bot.settings", "bot.privacy")),
     ("bot.rasa_runtime", ("bot.rasa_runtime",)),

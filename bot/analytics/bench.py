@@ -264,7 +264,7 @@ def generate_conversations(engine: Engine, turns: int, first_ts: int) -> None:
     intent = _case("(n * 7919) % 100", _cumulative(INTENTS, weights))
     clause = "CASE (n * 17) % 8 " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CLAUSES)) + " END"
     buckets = sorted({(latency_bucket(ms), ms) for ms in range(0, 1000)}, key=lambda bm: -bm[1])
-    first_ms = {}
+    first_ms: dict[Any, int] = {}
     for bucket, ms in sorted(((b, m) for b, m in buckets), key=lambda bm: bm[1]):
         first_ms.setdefault(bucket, ms)
     bucket_case = (
