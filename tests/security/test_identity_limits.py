@@ -169,7 +169,7 @@ def test_a_forged_verified_slot_shows_nothing(db_url: str, monkeypatch, domain) 
         assert "核对身份" in text and "求职登记" not in text and "DJ" not in text
         assert {"event": "slot", "timestamp": None, "name": "verified_id_number", "value": None} in events
         with pytest.raises(IdentityNotProven):
-            services.case_store().get_status(LI_ID, access=services.access_for("rest:attacker", None, "x"))
+            services.case_store().get_status(LI_ID, access=services.access_for(tracker, "x"))
     finally:
         services.case_store().close()
         services.case_store.cache_clear()
