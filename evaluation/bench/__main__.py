@@ -9,6 +9,7 @@ the assistant-to-floor ratios, and the knowledge base's in-process timings.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import sys
@@ -132,10 +133,11 @@ def main(argv: list[str] | None = None) -> int:
                 if workers > 1 and not servers.shares_conversations():
                     print(f"跳过 {workers} 个 worker：endpoints.yml 没有共享的 tracker_store，各 worker 的会话互不可见")
                     continue
+                env = servers.worker_env(workers)
                 results.append(
                     measure(
                         f"就业帮扶助手（{workers} 个 worker）",
-                        lambda workers=workers: servers.assistant(workdir, servers.worker_env(workers)),
+                        functools.partial(servers.assistant, workdir, env),
                         args.levels,
                         args.length,
                     )
