@@ -57,6 +57,8 @@ class _Reservation:
     sender_hash: str | None
     access: AccessContext
     method: str
+    subject_hashes: list[str]
+    sender_hashes: list[str]
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -103,6 +105,13 @@ class IdentityGuard:
         """Keyed hash of the channel user (channel + conversation id)."""
         return self._cipher.blind_index(f"{access.channel}\x00{access.conversation_id}", context="identity.sender")
 
+    def _subject_hashes(self, scope: str, value: str) -> list[str]:
+        """The subject's hash under every configured data key, the current one first (a rotation resets nothing)."""
+        return self._cipher.blind_indexes(value.strip().upper(), context=f"identity.{scope}")
+
+    def _sender_hashes(self, access: AccessContext) -> list[str]:
+        return self._cipher.blind_indexes(f"{access.channel}\x00{access.conversation_id}", context="identity.sender")
+
     # --- messages -----------------------------------------------------------------------------------------
 
     def _locked_message(self, scope: str, until: dt.datetime) -> str:
@@ -131,13 +140,22 @@ class IdentityGuard:
                 raise CaseSystemUnavailable(detail=type(exc).__name__) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _limit_row(self, session: Session, scope: str, key_hash: str) -> IdentityLimit:
-        query = select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash == key_hash)
-        row = session.execute(query.with_for_update()).scalar_one_or_none()
-        if row is None:
-            row = IdentityLimit(scope=scope, key_hash=key_hash, attempts=0, window_started_at=self._now())
+    def _limit_row(self, session: Session, scope: str, hashes: list[str]) -> IdentityLimit:
+        """The counter row of a subject, found under any configured key and re-keyed to the current one."""
+        query = select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash.in_(hashes))
+        rows = session.execute(query.with_for_update()).scalars().all()
+        if not rows:
+            row = IdentityLimit(scope=scope, key_hash=hashes[0], attempts=0, window_started_at=self._now())
             session.add(row)
             session.flush()  # a concurrent first attempt loses here and the unit is run again
+            return row
+        row = max(rows, key=lambda r: (r.locked_until is not None, r.attempts))
+        for other in rows:
+            if other is not row:
+                session.delete(other)
+        if row.key_hash != hashes[0]:
+            session.flush()
+            row.key_hash = hashes[0]
         return row
 
     def _audit(self, session: Session, reservation: _Reservation, outcome: str) -> None:
@@ -164,20 +182,24 @@ class IdentityGuard:
             IdentityLocked: the subject or the sender has no attempts left; the refusal is audited.
         """
         known_sender = access is not None and access.conversation_id not in ("", "unknown")
+        subject_hashes = self._subject_hashes(scope, subject)
+        sender_hashes = self._sender_hashes(access) if access is not None and known_sender else []
         reservation = _Reservation(
             scope,
-            self.subject_hash(scope, subject),
-            self.sender_hash(access) if access is not None and known_sender else None,
+            subject_hashes[0],
+            sender_hashes[0] if sender_hashes else None,
             access or AccessContext(conversation_id="unknown", channel="unknown", purpose="核验"),
             method,
+            subject_hashes,
+            sender_hashes,
         )
         max_for = {scope: self.limits.max_failures, "sender": self.limits.sender_max_failures}
 
         def unit(session: Session) -> tuple[str, dt.datetime] | None:
             now = self._now()
-            rows = [(scope, self._limit_row(session, scope, reservation.subject_hash))]
-            if reservation.sender_hash:
-                rows.append(("sender", self._limit_row(session, "sender", reservation.sender_hash)))
+            rows = [(scope, self._limit_row(session, scope, reservation.subject_hashes))]
+            if reservation.sender_hashes:
+                rows.append(("sender", self._limit_row(session, "sender", reservation.sender_hashes)))
             for kind, row in rows:
                 if row.locked_until is not None and _aware(row.locked_until) > now:
                     self._audit(session, reservation, "locked")
@@ -208,10 +230,10 @@ class IdentityGuard:
         def unit(session: Session) -> int:
             now = self._now()
             self._audit(session, reservation, {True: "ok", False: "failed", None: "error"}[ok])
-            rows = [(self._limit_row(session, reservation.scope, reservation.subject_hash), self.limits.max_failures)]
-            if reservation.sender_hash:
+            rows = [(self._limit_row(session, reservation.scope, reservation.subject_hashes), self.limits.max_failures)]
+            if reservation.sender_hashes:
                 rows.append(
-                    (self._limit_row(session, "sender", reservation.sender_hash), self.limits.sender_max_failures)
+                    (self._limit_row(session, "sender", reservation.sender_hashes), self.limits.sender_max_failures)
                 )
             subject = rows[0][0]
             if ok is None:
@@ -247,11 +269,14 @@ class IdentityGuard:
 
     def attempts_left(self, scope: str, subject: str) -> int:
         """Attempts the subject has left in the current window (for the message after a failure)."""
-        key = self.subject_hash(scope, subject)
+        keys = self._subject_hashes(scope, subject)
 
         def unit(session: Session) -> int:
             row = session.execute(
-                select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash == key)
+                select(IdentityLimit)
+                .where(IdentityLimit.scope == scope, IdentityLimit.key_hash.in_(keys))
+                .order_by(IdentityLimit.attempts.desc())
+                .limit(1)
             ).scalar_one_or_none()
             if row is None:
                 return self.limits.max_failures
@@ -273,20 +298,21 @@ class IdentityGuard:
             IdentityLocked: the subject is locked (nobody sees it until the lock ends).
             IdentityNotProven: no recent successful proof by this channel user.
         """
-        subject_hash = self.subject_hash(scope, subject)
+        subject_hashes = self._subject_hashes(scope, subject)
 
         def unit(session: Session) -> dt.datetime | str | None:
             now = self._now()
-            limit = session.execute(
-                select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash == subject_hash)
-            ).scalar_one_or_none()
-            if limit is not None and limit.locked_until is not None and _aware(limit.locked_until) > now:
-                return _aware(limit.locked_until)
+            limits = session.execute(
+                select(IdentityLimit).where(IdentityLimit.scope == scope, IdentityLimit.key_hash.in_(subject_hashes))
+            ).scalars()
+            for limit in limits:
+                if limit.locked_until is not None and _aware(limit.locked_until) > now:
+                    return _aware(limit.locked_until)
             proof = session.execute(
                 select(IdentityAttempt.id)
                 .where(
                     IdentityAttempt.scope == scope,
-                    IdentityAttempt.subject_hash == subject_hash,
+                    IdentityAttempt.subject_hash.in_(subject_hashes),
                     IdentityAttempt.channel == access.channel[:32],
                     IdentityAttempt.conversation_id == access.conversation_id[:128],
                     IdentityAttempt.outcome == "ok",
@@ -304,11 +330,11 @@ class IdentityGuard:
 
     def clear(self, scope: str, subject: str) -> None:
         """Lift a lock (staff, after verifying the person in another way)."""
-        key = self.subject_hash(scope, subject)
+        keys = self._subject_hashes(scope, subject)
         self._run(
             lambda session: session.execute(
                 update(IdentityLimit)
-                .where(IdentityLimit.scope == scope, IdentityLimit.key_hash == key)
+                .where(IdentityLimit.scope == scope, IdentityLimit.key_hash.in_(keys))
                 .values(attempts=0, locked_until=None)
             )
         )

@@ -185,3 +185,20 @@ def test_staff_reads_are_not_gated_by_the_assistant_proof(db_url: str) -> None:
     store = store_for(db_url)
     staff = AccessContext(conversation_id="console", channel="console", purpose="坐席查询", actor="agent")
     assert store.find_person(WANG_ID, access=staff) is not None
+
+
+def test_a_key_rotation_keeps_the_lock(db_url: str) -> None:
+    store = store_for(db_url)
+    for n in range(3):
+        store.verify_person(LI_ID, "9999", access=access(f"k{n}"))
+    store.close()
+    new_key = crypto.generate_key("klimits2")
+    rotated = make_store(Settings(case_db_url=db_url, case_data_key=new_key, case_data_keys_previous=(KEY,)))
+    with pytest.raises(IdentityLocked):
+        rotated.verify_person(LI_ID, LI_PHONE, access=access("after-rotation"))
+    rotated.close()
+    # The counter was re-keyed to the new key on that use: it holds once the old key is retired too.
+    retired = make_store(Settings(case_db_url=db_url, case_data_key=new_key))
+    with pytest.raises(IdentityLocked):
+        retired.verify_person(LI_ID, LI_PHONE, access=access("after-retirement"))
+    retired.close()
