@@ -28,7 +28,7 @@ class RasaConversations:
         self._http = requests.Session()
 
     def _url(self, conversation_id: str, tail: str) -> str:
-        return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{tail}"
+        return f"{self.base_url}/conversations/{quote(conversation_id, safe=':')}/{tail}"
 
     def _call(self, method: str, url: str, params: dict[str, str] | None = None, **kwargs: Any) -> Any:
         query = {"token": self.token, **(params or {})}
