@@ -112,6 +112,7 @@ def configure_stores(cfg: settings_mod.Settings, env: dict[str, str]) -> None:
         )
     else:
         env["LOCK_STORE_TYPE"] = "in_memory"
+    env["TRACKER_DB_URL"] = cfg.tracker_db_url
 
 
 def check_port_free(host: str, port: int, what: str, variable: str) -> None:

@@ -161,6 +161,7 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         CASE_DATA_KEY=TEST_DATA_KEY,
         ASSISTANT_TODAY="2026-11-28",
         CASE_DB_URL=f"sqlite:///{db}",
+        TRACKER_DB_URL=f"sqlite:///{db.with_name('tracker.db')}",
         WECHAT_TOKEN=WECHAT_TOKEN,
         WECHAT_APPID=WECHAT_APPID,
         WECHAT_APPSECRET="test-secret",

@@ -1,0 +1,310 @@
+"""Rasa's SQL tracker store with personal data encrypted in its rows, its own indexes and pool, and health.
+
+:class:`ProtectedSQLTrackerStore` is Rasa 3.6's ``SQLTrackerStore`` (one ``events`` row per event, JSON in
+``data``) on ``TRACKER_DB_URL``: a SQLite file under ``var/`` by default, PostgreSQL in production.
+
+* **Personal data**: before a row is written, the user's message text (and the entity values parsed from
+  it), the values of the personal slots (:data:`PERSONAL_SLOTS`), and any other string in the event that
+  contains an ID or mobile number are replaced by AES-256-GCM ciphertexts (:mod:`bot.crypto`, key
+  ``CASE_DATA_KEY``), bound to the conversation's sender id. Rows are decrypted as they are loaded, so a
+  conversation resumes after a restart exactly as it was. Intent, action and slot names stay in clear for
+  analytics.
+* **Indexes** Rasa does not create: ``(sender_id, timestamp)`` for the per-turn session query and
+  ``(sender_id, type_name, timestamp)`` for its session-start sub-query; ``timestamp`` for retention.
+* **Pool**: ``TRACKER_POOL_SIZE`` + ``TRACKER_MAX_OVERFLOW`` connections per process (Rasa's default is
+  50 + 100), with ``pool_pre_ping`` so a restarted PostgreSQL costs no failed turn.
+* **Health**: Rasa wraps every tracker store in ``FailSafeTrackerStore``, which silently keeps a failed
+  save in process memory and starts a fresh conversation when a retrieve fails. Every failure passes
+  through this class first: it is logged at CRITICAL and counted in :data:`HEALTH`, which the Rasa-side
+  health endpoint (:mod:`bot.channels.health`) reports.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import attributes, sessionmaker
+
+from bot import crypto
+from bot import settings as settings_mod
+
+logger = logging.getLogger(__name__)
+
+PERSONAL_SLOTS = frozenset({"id_number", "phone", "phone_check", "person_name", "org_phone", "verified_id_number"})
+# Marks a protected string inside an event's JSON; the JSON form keeps a slot value's type (list, number…).
+TEXT_MARK = "\u0000pii:"
+JSON_MARK = "\u0000pii-json:"
+_PII_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])|(?<!\d)1[3-9]\d{9}(?!\d)")
+
+EventRow = SQLTrackerStore.SQLEvent
+
+
+class TrackerDecryptionError(RuntimeError):
+    """A stored event does not decrypt (wrong or missing key, or a row moved to another conversation).
+
+    Not a ``ValueError`` on purpose: Rasa's ``SQLTrackerStore.session_scope`` exits the whole server on one.
+    """
+
+
+def _context(sender_id: str) -> str:
+    return f"tracker:{sender_id}"
+
+
+class EventCodec:
+    """Turns an event's JSON into the stored form and back (see the module docstring)."""
+
+    def __init__(self, cipher: crypto.DataCipher) -> None:
+        self._cipher = cipher
+
+    def _seal(self, value: str, sender_id: str, mark: str = TEXT_MARK) -> str:
+        return mark + self._cipher.encrypt(value, context=_context(sender_id))
+
+    def _seal_pii(self, value: Any, sender_id: str) -> Any:
+        if isinstance(value, str):
+            return self._seal(value, sender_id) if _PII_RE.search(value) else value
+        if isinstance(value, list):
+            return [self._seal_pii(item, sender_id) for item in value]
+        if isinstance(value, dict):
+            return {key: self._seal_pii(item, sender_id) for key, item in value.items()}
+        return value
+
+    def protect(self, data: str, sender_id: str) -> str:
+        """The stored form of one event's JSON."""
+        event = json.loads(data)
+        kind = event.get("event")
+        if kind == "user":
+            for holder in (event, event.get("parse_data") or {}):
+                if isinstance(holder.get("text"), str):
+                    holder["text"] = self._seal(holder["text"], sender_id)
+            for entity in (event.get("parse_data") or {}).get("entities") or []:
+                if isinstance(entity, dict) and entity.get("value") is not None:
+                    entity["value"] = self._seal(json.dumps(entity["value"]), sender_id, JSON_MARK)
+        elif kind == "slot" and event.get("name") in PERSONAL_SLOTS and event.get("value") is not None:
+            event["value"] = self._seal(json.dumps(event["value"], ensure_ascii=False), sender_id, JSON_MARK)
+        return json.dumps(self._seal_pii(event, sender_id), ensure_ascii=False)
+
+    def _open(self, value: Any, sender_id: str) -> Any:
+        if isinstance(value, str):
+            if value.startswith(JSON_MARK):
+                return json.loads(self._cipher.decrypt(value[len(JSON_MARK) :], context=_context(sender_id)))
+            if value.startswith(TEXT_MARK):
+                return self._cipher.decrypt(value[len(TEXT_MARK) :], context=_context(sender_id))
+            return value
+        if isinstance(value, list):
+            return [self._open(item, sender_id) for item in value]
+        if isinstance(value, dict):
+            return {key: self._open(item, sender_id) for key, item in value.items()}
+        return value
+
+    def reveal(self, data: str, sender_id: str) -> str:
+        """The event's JSON as Rasa wrote it, from its stored form."""
+        if "\\u0000pii" not in data:  # json.dumps escapes the NUL of the marks
+            return data
+        return json.dumps(self._open(json.loads(data), sender_id), ensure_ascii=False)
+
+
+# Engines of protected stores → their codec. The ORM hooks below are process-wide (they sit on Rasa's
+# ``SQLEvent`` class); the engine a row travels through says whether, and with which key, to encrypt.
+_CODECS: weakref.WeakKeyDictionary[sa.engine.Engine, EventCodec] = weakref.WeakKeyDictionary()
+_HOOKS_INSTALLED = threading.Lock()
+_hooks = False
+
+
+def _protect_row(mapper: Any, connection: sa.engine.Connection, target: EventRow) -> None:
+    codec = _CODECS.get(connection.engine)
+    if codec is not None and target.data is not None:
+        target.data = codec.protect(target.data, target.sender_id)
+
+
+def _reveal_row(target: EventRow, context: Any) -> None:
+    bind = context.session.get_bind() if context.session is not None else None
+    codec = _CODECS.get(bind) if bind is not None else None
+    if codec is not None and target.data is not None:
+        try:
+            revealed = codec.reveal(target.data, target.sender_id)
+        except crypto.CryptoError as exc:
+            raise TrackerDecryptionError(f"会话 {target.sender_id!r} 的事件无法解密：{exc}") from None
+        attributes.set_committed_value(target, "data", revealed)
+
+
+def _install_hooks() -> None:
+    global _hooks
+    with _HOOKS_INSTALLED:
+        if not _hooks:
+            sa_event.listen(EventRow, "before_insert", _protect_row)
+            sa_event.listen(EventRow, "load", _reveal_row)
+            _hooks = True
+
+
+@dataclass
+class TrackerStoreHealth:
+    """Failures of the tracker store in this process (each one is a fall-back to memory by Rasa)."""
+
+    failures: int = 0
+    last_failure_at: float | None = None
+    last_failure: str = ""
+    last_success_at: float | None = None
+    store_class: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record_failure(self, operation: str, error: BaseException) -> None:
+        """Count a failed ``operation`` and log it loudly."""
+        with self._lock:
+            self.failures += 1
+            self.last_failure_at = time.time()
+            self.last_failure = f"{operation}: {type(error).__name__}"
+        logger.critical(
+            "会话存储（tracker store）%s 失败：%s。Rasa 将改用进程内存保存这轮对话，重启后会丢失；"
+            "读取失败时用户会从新会话开始。请立即检查 TRACKER_DB_URL 指向的数据库。",
+            operation,
+            type(error).__name__,
+        )
+
+    def record_success(self) -> None:
+        """Note a successful operation."""
+        self.last_success_at = time.time()
+
+    @property
+    def failing(self) -> bool:
+        """Whether the most recent operation failed."""
+        if self.last_failure_at is None:
+            return False
+        return self.last_success_at is None or self.last_failure_at >= self.last_success_at
+
+    def as_dict(self) -> dict[str, Any]:
+        """Figures for the health endpoint."""
+        return {
+            "store": self.store_class,
+            "state": "failing" if self.failing else ("recovered" if self.failures else "ok"),
+            "fallbacks": self.failures,
+            "last_failure": self.last_failure,
+            "last_failure_at": self.last_failure_at,
+        }
+
+
+HEALTH = TrackerStoreHealth()
+
+
+def build_engine(url: str, pool_size: int, max_overflow: int) -> sa.engine.Engine:
+    """An engine for the tracker database: sized pool and pre-ping on servers, WAL and a busy wait on SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa_event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=1800, pool_timeout=10
+    )
+
+
+INDEXES = (
+    sa.Index("ix_events_sender_id_timestamp", EventRow.sender_id, EventRow.timestamp),
+    sa.Index("ix_events_sender_id_type_name_timestamp", EventRow.sender_id, EventRow.type_name, EventRow.timestamp),
+    sa.Index("ix_events_timestamp", EventRow.timestamp),
+)
+
+
+def create_indexes(engine: sa.engine.Engine) -> None:
+    """Create the indexes Rasa does not (idempotent; several processes may race, which is harmless)."""
+    for index in INDEXES:
+        try:
+            index.create(engine, checkfirst=True)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:  # another process created it first
+            logger.debug("index %s: %s", index.name, exc)
+
+
+class ProtectedSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store with encrypted personal data, sized pool, extra indexes and health.
+
+    Rasa builds it from endpoints.yml (``type: bot.durable.tracker_store.ProtectedSQLTrackerStore``,
+    ``url: ${TRACKER_DB_URL}``) and passes the URL as ``host``.
+
+    Args:
+        domain: The assistant's domain.
+        host: The database URL (``TRACKER_DB_URL``); the settings' value when empty.
+        event_broker: Where new events are also published.
+        settings: Settings to use instead of the environment's (tests).
+        kwargs: Passed on to Rasa's ``SQLTrackerStore``.
+    """
+
+    def __init__(
+        self,
+        domain: Any = None,
+        host: str | None = None,
+        event_broker: Any = None,
+        settings: settings_mod.Settings | None = None,
+        **kwargs: Any,
+    ) -> None:
+        cfg = settings or settings_mod.load()
+        url = host or cfg.tracker_db_url
+        cipher = crypto.from_settings(cfg)
+        if sa.engine.make_url(url).get_backend_name() == "sqlite":
+            build_engine(url, 1, 0).dispose()  # creates the directory of the SQLite file
+        super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        # Rasa built its own engine (pool 50 + 100, no pre-ping) to create the table: use ours from now on.
+        self.engine.dispose()
+        self.engine = build_engine(url, cfg.tracker_pool_size, cfg.tracker_max_overflow)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        create_indexes(self.engine)
+        _install_hooks()
+        _CODECS[self.engine] = EventCodec(cipher)
+        HEALTH.store_class = type(self).__name__
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the tracker's new events (personal data encrypted)."""
+        try:
+            await super().save(tracker)
+        except Exception as exc:
+            HEALTH.record_failure("保存", exc)
+            raise
+        HEALTH.record_success()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker of the latest session of ``sender_id``."""
+        try:
+            tracker = await super().retrieve(sender_id)
+        except Exception as exc:
+            HEALTH.record_failure("读取", exc)
+            raise
+        HEALTH.record_success()
+        return tracker
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        """The tracker of every session of ``conversation_id``."""
+        try:
+            tracker = await super().retrieve_full_tracker(conversation_id)
+        except Exception as exc:
+            HEALTH.record_failure("读取", exc)
+            raise
+        HEALTH.record_success()
+        return tracker
+
+    async def keys(self) -> Iterable[str]:
+        """Every stored sender id."""
+        try:
+            return await super().keys()
+        except Exception as exc:
+            HEALTH.record_failure("列出会话", exc)
+            raise

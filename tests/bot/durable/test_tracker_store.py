@@ -1,0 +1,202 @@
+"""The protected SQL tracker store on real SQLite and PostgreSQL: nothing personal in clear, exact resume."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import crypto
+from bot import settings as settings_mod
+from bot.channels.health import health_report
+from bot.durable import tracker_store as ts
+from bot.durable.retention import purge_conversations
+
+ROOT = Path(__file__).resolve().parents[3]
+ID_NUMBER, PHONE = "371302198503120427", "17000000001"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def cfg() -> settings_mod.Settings:
+    return settings_mod.load({"CASE_DATA_KEY": crypto.generate_key()})
+
+
+def _pg_url() -> str | None:
+    for user in ("root", "postgres"):
+        url = f"postgresql+psycopg2://{user}@127.0.0.1:5432/test"
+        try:
+            sa.create_engine(url, connect_args={"connect_timeout": 3}).connect().close()
+        except sa.exc.OperationalError:
+            continue
+        return url
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh tracker database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    base = _pg_url()
+    if base is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"tracker_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _registration_tracker(sender: str, domain: Domain) -> DialogueStateTracker:
+    """Events of a registration that has its ID number, phone and name."""
+    events = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered(
+            f"我的身份证是{ID_NUMBER}",
+            intent={"name": "inform", "confidence": 0.9},
+            entities=[{"entity": "id_number", "value": ID_NUMBER, "start": 6, "end": 24}],
+        ),
+        SlotSet("id_number", ID_NUMBER),
+        BotUttered("请告诉我您的手机号码。"),
+        ActionExecuted("action_listen"),
+        UserUttered(PHONE, intent={"name": "inform", "confidence": 0.9}),
+        SlotSet("phone", PHONE),
+        SlotSet("person_name", "测试王芳"),
+        SlotSet("county", "兰山区"),
+        BotUttered(f"已记录手机号 {PHONE}。"),
+        ActionExecuted("action_listen"),
+    ]
+    return DialogueStateTracker.from_events(sender, events, domain.slots)
+
+
+def _raw_rows(url: str) -> list[tuple[str, str, str | None]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT sender_id, type_name, data FROM events ORDER BY id")).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+async def test_rows_hold_no_id_or_phone_and_the_tracker_comes_back_exactly(db_url, cfg, domain) -> None:
+    store = ts.ProtectedSQLTrackerStore(domain=domain, host=db_url, settings=cfg)
+    tracker = _registration_tracker("u1", domain)
+    await store.save(tracker)
+
+    rows = _raw_rows(db_url)
+    assert len(rows) == len(tracker.events)
+    stored = "\n".join(data for _, _, data in rows)
+    for secret in (ID_NUMBER, PHONE, "测试王芳", ID_NUMBER[-6:]):
+        assert secret not in stored
+    assert "兰山区" in stored and "inform" in stored  # what is not personal stays readable for analytics
+
+    # A new process (new store, same key) resumes the very same conversation.
+    again = ts.ProtectedSQLTrackerStore(domain=domain, host=db_url, settings=cfg)
+    full = await again.retrieve_full_tracker("u1")
+    assert [e.as_dict() for e in full.events] == [e.as_dict() for e in tracker.events]
+    restored = await again.retrieve("u1")
+    assert restored.get_slot("id_number") == ID_NUMBER and restored.get_slot("phone") == PHONE
+    assert restored.latest_message.text == PHONE
+
+
+async def test_a_row_copied_to_another_conversation_does_not_decrypt(cfg, domain, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = ts.ProtectedSQLTrackerStore(domain=domain, host=url, settings=cfg)
+    await store.save(_registration_tracker("owner", domain))
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE events SET sender_id = 'thief'"))
+    with pytest.raises(ts.TrackerDecryptionError):
+        await store.retrieve("thief")
+
+
+async def test_new_events_are_appended_not_rewritten(cfg, domain, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = ts.ProtectedSQLTrackerStore(domain=domain, host=url, settings=cfg)
+    tracker = _registration_tracker("u2", domain)
+    await store.save(tracker)
+    rows = _raw_rows(url)
+    tracker = await store.retrieve("u2")
+    tracker.update(UserUttered("沂南", intent={"name": "inform", "confidence": 0.8}))
+    await store.save(tracker)
+    assert _raw_rows(url)[: len(rows)] == rows and len(_raw_rows(url)) == len(rows) + 1
+    assert (await store.retrieve("u2")).latest_message.text == "沂南"
+
+
+def test_indexes_rasa_does_not_create_exist(db_url, cfg, domain) -> None:
+    store = ts.ProtectedSQLTrackerStore(domain=domain, host=db_url, settings=cfg)
+    names = {index["name"] for index in sa.inspect(store.engine).get_indexes("events")}
+    assert {"ix_events_sender_id_timestamp", "ix_events_sender_id_type_name_timestamp", "ix_events_timestamp"} <= names
+
+
+def test_pool_is_sized_on_purpose_with_pre_ping(db_url, cfg, domain) -> None:
+    store = ts.ProtectedSQLTrackerStore(domain=domain, host=db_url, settings=cfg)
+    if store.engine.dialect.name == "postgresql":
+        assert store.engine.pool.size() == cfg.tracker_pool_size
+        assert store.engine.pool._max_overflow == cfg.tracker_max_overflow
+        assert store.engine.pool._pre_ping
+    else:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+async def test_database_failure_is_counted_and_reported_through_rasas_fail_safe(cfg, domain, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = ts.ProtectedSQLTrackerStore(domain=domain, host=url, settings=cfg)
+    agent = SimpleNamespace(tracker_store=FailSafeTrackerStore(store), lock_store=None)
+    await agent.tracker_store.save(_registration_tracker("ok", domain))
+    status, body = health_report(agent)
+    assert status == 200 and body["tracker_store"]["in_use"] == "ProtectedSQLTrackerStore"
+
+    before = ts.HEALTH.failures
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE events"))
+    await agent.tracker_store.save(_registration_tracker("lost", domain))  # Rasa keeps it in memory, silently
+    assert await agent.tracker_store.retrieve("ok") is None  # ... and starts a fresh conversation
+    assert ts.HEALTH.failures == before + 2
+    status, body = health_report(agent)
+    assert status == 503 and body["status"] == "degraded" and body["tracker_store"]["state"] == "failing"
+
+
+def test_health_reports_a_store_rasa_replaced_by_memory() -> None:
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    status, body = health_report(SimpleNamespace(tracker_store=FailSafeTrackerStore(InMemoryTrackerStore(None))))
+    assert status == 503 and body["tracker_store"]["state"] == "memory"
+
+
+async def test_purge_removes_conversations_older_than_the_retention_only(db_url, cfg, domain) -> None:
+    store = ts.ProtectedSQLTrackerStore(domain=domain, host=db_url, settings=cfg)
+    old, recent = _registration_tracker("old", domain), _registration_tracker("recent", domain)
+    await store.save(old)
+    await store.save(recent)
+    now = time.time()
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE events SET timestamp = :t WHERE sender_id = 'old'"), {"t": now - 200 * 86400})
+    engine.dispose()
+    assert purge_conversations(store.engine, dt.timedelta(days=180), now=now) == 1
+    assert await store.retrieve("old") is None
+    assert (await store.retrieve("recent")).get_slot("phone") == PHONE
+    assert json.dumps(purge_conversations(store.engine, dt.timedelta(days=180), now=now)) == "0"
