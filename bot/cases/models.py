@@ -16,11 +16,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -29,10 +32,22 @@ from bot.cases.checks import (
     EMPLOYER_KIND_CHECK,
     EMPLOYMENT_STATUS_CHECK,
     LOCAL_OR_AWAY_CHECK,
+    OPEN_REQUEST,
     STATUS_CHECK,
 )
 from bot.clock import utcnow
 from bot.privacy import mask_id_number, mask_phone
+
+
+def open_request_unique(name: str, *columns: Any) -> Index:
+    """A unique index over the open rows only (partial index on SQLite and PostgreSQL alike).
+
+    Two identical requests arriving at once can then not both be stored: the second insert fails and its
+    unit of work, retried, finds the first one (see :meth:`bot.cases.sql_store.SqlCaseStore._run`).
+    """
+    where = text(OPEN_REQUEST)
+    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)
+
 
 # Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
 NAMING_CONVENTION = {
@@ -208,6 +223,7 @@ class TransportRequest(Base):
     __table_args__ = (
         CheckConstraint("party_size >= 1", name="party_size"),
         CheckConstraint(STATUS_CHECK, name="status"),
+        open_request_unique("uq_transport_requests_open", "person_id", "destination", "departure_date"),
     )
 
 
@@ -226,7 +242,10 @@ class TrainingEnrolment(Base):
 
     person = relationship(Person)
 
-    __table_args__ = (CheckConstraint(STATUS_CHECK, name="status"),)
+    __table_args__ = (
+        CheckConstraint(STATUS_CHECK, name="status"),
+        open_request_unique("uq_training_enrolments_open", "person_id", "course"),
+    )
 
 
 class SubsidyApplication(Base):
@@ -261,6 +280,15 @@ class SubsidyApplication(Base):
         ),
         CheckConstraint("amount_yuan >= 0", name="amount_yuan"),
         CheckConstraint(STATUS_CHECK, name="status"),
+        # NULLs never collide in a unique index: the absent parties are compared as 0.
+        open_request_unique(
+            "uq_subsidy_applications_open",
+            "clause",
+            func.coalesce(applicant_person_id, 0),
+            func.coalesce(applicant_employer_id, 0),
+            func.coalesce(applicant_agency_id, 0),
+            func.coalesce(beneficiary_person_id, 0),
+        ),
     )
 
 
@@ -279,7 +307,10 @@ class HandoffRequest(Base):
     created_at = _created()
     updated_at = _updated()
 
-    __table_args__ = (CheckConstraint(STATUS_CHECK, name="status"),)
+    __table_args__ = (
+        CheckConstraint(STATUS_CHECK, name="status"),
+        open_request_unique("uq_handoff_requests_open", "conversation_id"),
+    )
 
 
 class AuditLog(Base):
