@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,11 @@ _ERRORS: dict[str, type[CaseRequestRefused]] = {
     "reference_not_found": ReferenceNotFound,
 }
 POST_TIMEOUT_MESSAGE = "案件系统没有及时答复，提交可能没有成功。请稍后查询办理进度，或转人工服务。"
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one submission (the same key goes with each of its retries)."""
+    return uuid.uuid4().hex
 
 
 def access_headers(access: AccessContext) -> dict[str, str]:
@@ -66,7 +72,7 @@ class CaseApiClient:
             token: bearer token (``CASE_API_TOKEN``).
             connect_timeout: seconds to establish a connection.
             read_timeout: seconds to wait for the answer.
-            max_attempts: tries of an idempotent call (GET/PUT); POST is tried once.
+            max_attempts: tries of an idempotent call (GET/PUT, POST with an idempotency key); other POSTs once.
             backoff: first wait between tries; doubled each time.
             session: a ``requests.Session`` to use (default: a new one).
             sleep: the wait function (tests pass a fast one).
@@ -94,23 +100,28 @@ class CaseApiClient:
         headers: dict[str, str] | None = None,
         expected: Iterable[int] = (200,),
         not_found_is_none: bool = False,
+        idempotency_key: str | None = None,
     ) -> tuple[int, Any]:
         """Send one API call; returns ``(status, decoded JSON or None)``.
 
         Args:
-            method: HTTP method; GET/PUT are retried, POST is not.
+            method: HTTP method; GET/PUT (and POST with ``idempotency_key``) are retried, other POSTs not.
             path: path below the base URL, already percent-encoded.
             json: request body.
             headers: extra headers.
             expected: statuses that mean success.
             not_found_is_none: return ``(404, None)`` instead of raising on 404.
+            idempotency_key: sent as ``Idempotency-Key``; makes a POST safe to retry like a PUT.
 
         Raises:
             CaseSystemUnavailable: no answer (after retries for idempotent calls) or a 5xx answer.
             CaseRequestRefused: any other unexpected answer (a subclass when the API names the error).
         """
         method = method.upper()
-        attempts = self.max_attempts if method in IDEMPOTENT_METHODS else 1
+        retry_safe = method in IDEMPOTENT_METHODS or idempotency_key is not None
+        attempts = self.max_attempts if retry_safe else 1
+        if idempotency_key is not None:
+            headers = {**(headers or {}), "Idempotency-Key": idempotency_key}
         url = f"{self.base_url}{path}"
         expected = frozenset(expected)
         for attempt in range(1, attempts + 1):
@@ -119,7 +130,7 @@ class CaseApiClient:
             except requests.Timeout as exc:
                 log.warning("case API %s %s timed out (attempt %d/%d)", method, mask_pii(path), attempt, attempts)
                 if attempt == attempts:
-                    message = POST_TIMEOUT_MESSAGE if method not in IDEMPOTENT_METHODS else None
+                    message = POST_TIMEOUT_MESSAGE if not retry_safe else None
                     raise CaseSystemUnavailable(message, detail="timeout") from exc
             except requests.RequestException as exc:
                 log.warning("case API %s %s failed: %s", method, mask_pii(path), type(exc).__name__)

@@ -32,8 +32,12 @@ carry the access context in ``X-Actor``, ``X-Channel``, ``X-Conversation-Id`` an
 ``4xx {error, message}`` with ``error`` one of ``person_not_found``, ``identity_mismatch``,
 ``organisation_not_found``, ``reference_not_found``, ``invalid``; ``message`` is Chinese.
 
-GET and PUT are retried with exponential backoff on connection errors, timeouts and 5xx answers; POST is never
-retried (the request may have been carried out), and a POST timeout says so to the user.
+GET and PUT are retried with exponential backoff on connection errors, timeouts and 5xx answers. The POSTs that
+create something (transport requests, training enrolments, subsidy applications, handoffs) carry an
+``Idempotency-Key`` header, one random key per submission and the same key on every retry: the case system
+answers a repeated key with the answer it gave the first time instead of acting again, so these POSTs are
+retried too. Other POSTs are never retried (the request may have been carried out), and a POST timeout says
+so to the user.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from urllib.parse import quote
 
 from bot.cases import integrity
 from bot.cases import records as rec
-from bot.cases.http_client import CaseApiClient, access_headers
+from bot.cases.http_client import CaseApiClient, access_headers, new_idempotency_key
 from bot.cases.records import AccessContext, from_json, to_json
 from bot.cases.store import CaseStore
 from bot.settings import Settings
@@ -143,6 +147,7 @@ class HttpCaseStore(CaseStore):
             },
             headers=access_headers(access),
             expected=(200, 201),
+            idempotency_key=new_idempotency_key(),
         )
         return from_json(rec.TransportRequestRecord, body["transport_request"]), bool(body["created"])
 
@@ -157,6 +162,7 @@ class HttpCaseStore(CaseStore):
             json={"id_number": id_number, "course": course},
             headers=access_headers(access),
             expected=(200, 201),
+            idempotency_key=new_idempotency_key(),
         )
         return from_json(rec.TrainingEnrolmentRecord, body["training_enrolment"]), bool(body["created"])
 
@@ -184,6 +190,7 @@ class HttpCaseStore(CaseStore):
             },
             headers=access_headers(access),
             expected=(200, 201),
+            idempotency_key=new_idempotency_key(),
         )
         return from_json(rec.SubsidyApplicationRecord, body["subsidy_application"]), bool(body["created"])
 
@@ -278,6 +285,7 @@ class HttpCaseStore(CaseStore):
                 "id_number": id_number,
             },
             expected=(200, 201),
+            idempotency_key=new_idempotency_key(),
         )
         return from_json(rec.HandoffRecord, body["handoff"])
 

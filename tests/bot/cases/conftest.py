@@ -139,7 +139,11 @@ class CaseApiServer(ThreadingHTTPServer):
         self.backend = backend
         self.token = token
         self.requests: list[tuple[str, str]] = []
-        # Scripted misbehaviour for the next requests: ("status", 500) or ("sleep", seconds).
+        # Answers already given per Idempotency-Key: a retry of a POST gets the first answer again.
+        self.idempotent: dict[str, tuple[int, Any]] = {}
+        self.idempotency_keys: list[str] = []
+        # Scripted misbehaviour for the next requests: ("status", 500), ("sleep", seconds), or
+        # ("lose", 502): carry the request out, then answer 502 as a proxy would whose upstream timed out.
         self.faults: collections.deque[tuple[str, Any]] = collections.deque()
         self.lock = threading.Lock()
         self.routes = _routes(backend)
@@ -318,6 +322,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, {"error": "unauthorized"})
             return
         body = json.loads(raw) if raw else {}
+        key = self.headers.get("Idempotency-Key")
+        if key:
+            with self.server.lock:
+                self.server.idempotency_keys.append(key)
+                replay = self.server.idempotent.get(key)
+            if replay is not None:
+                self._send(*replay)
+                return
         for method, pattern, fn in self.server.routes:
             match = pattern.fullmatch(self.path)
             if method == self.command and match:
@@ -331,6 +343,12 @@ class _Handler(BaseHTTPRequestHandler):
                             break
                     else:
                         status, answer = 422, {"error": "invalid", "message": exc.user_message}
+                if key and status < 500:
+                    with self.server.lock:
+                        self.server.idempotent[key] = (status, answer)
+                if fault and fault[0] == "lose":
+                    self._send(fault[1], {"error": "bad_gateway", "message": "故障"})
+                    return
                 self._send(status, answer)
                 return
         self._send(404, {"error": "no_route"})

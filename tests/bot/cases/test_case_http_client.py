@@ -67,16 +67,34 @@ def test_put_is_retried_and_does_not_duplicate(
     assert [i.reference for i in statuses] == [registration.reference]
 
 
-def test_post_is_not_retried_on_500(api_server: Any, http_store_factory: Any, api_backend: SqlCaseStore) -> None:
+def test_a_post_without_idempotency_key_is_not_retried_on_500(api_server: Any, http_store_factory: Any) -> None:
     store = http_store_factory(api_server)
     api_server.faults.append(("status", 500))
     with pytest.raises(CaseSystemUnavailable):
-        store.create_transport_request(
-            LI.id_number, destination="青岛", departure_date=dt.date(2027, 3, 1), party_size=1, access=ACCESS
-        )
-    assert api_server.count("POST", "/transport-requests") == 1
+        store.verify_person(LI.id_number, LI.phone, access=ACCESS)
+    assert api_server.count("POST", "/persons/verify") == 1
+
+
+@pytest.mark.parametrize("fault", [("status", 500), ("lose", 502)])
+def test_creating_posts_carry_an_idempotency_key_and_are_retried_without_duplicates(
+    api_server: Any, http_store_factory: Any, api_backend: SqlCaseStore, fault: tuple[str, int]
+) -> None:
+    """A 500 before, or a lost answer after, the request was carried out: the retry returns the one request."""
+    store = http_store_factory(api_server)
+    api_server.faults.append(fault)
+    record, created = store.create_transport_request(
+        LI.id_number, destination="青岛", departure_date=dt.date(2027, 3, 1), party_size=1, access=ACCESS
+    )
+    assert created and record.reference
+    assert api_server.count("POST", "/transport-requests") == 2
+    assert len(set(api_server.idempotency_keys)) == 1  # a retry is the same submission: same key, first answer
     kinds = [i.kind for i in api_backend.get_status(LI.id_number, access=ACCESS)]
-    assert kinds.count("transport_request") == 1  # only the demo request, nothing new
+    assert kinds.count("transport_request") == 2  # the demo request and this one, once
+
+    store.create_handoff(conversation_id="conv-keys", channel="rest", reason="想找人工")
+    store.create_training_enrolment(LI.id_number, course="电工", access=ACCESS)
+    keys = api_server.idempotency_keys
+    assert len(set(keys)) == 3  # every submission has a key of its own
 
 
 def test_get_timeout_then_success(api_server: Any, http_store_factory: Any) -> None:
@@ -90,9 +108,17 @@ def test_post_timeout_is_not_retried_and_says_the_outcome_is_unknown(api_server:
     store = http_store_factory(api_server, read_timeout=0.3)
     api_server.faults.append(("sleep", 1.5))
     with pytest.raises(CaseSystemUnavailable) as info:
-        store.create_handoff(conversation_id="conv-timeout", channel="rest", reason="想找人工")
+        store.verify_person(LI.id_number, LI.phone, access=ACCESS)
     assert info.value.user_message == POST_TIMEOUT_MESSAGE
-    assert api_server.count("POST", "/handoffs") == 1
+    assert api_server.count("POST", "/persons/verify") == 1
+
+
+def test_creating_post_timeout_is_retried_with_its_key(api_server: Any, http_store_factory: Any) -> None:
+    store = http_store_factory(api_server, read_timeout=0.3)
+    api_server.faults.append(("sleep", 1.5))
+    record = store.create_handoff(conversation_id="conv-timeout", channel="rest", reason="想找人工")
+    assert record.reference
+    assert api_server.count("POST", "/handoffs") >= 2
 
 
 def test_connection_refused_is_unavailable_after_retries() -> None:
