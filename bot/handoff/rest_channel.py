@@ -18,6 +18,7 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.channels.apology import with_apology
 from bot.channels.rest import RestInput
 from bot.handoff.outbox import AGENT_PREFIX, default_outbox
 
@@ -34,7 +35,11 @@ class HandoffRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's REST blueprint around a handler that delivers pending agent replies."""
+        """Rasa's REST blueprint around a handler that delivers pending agent replies.
+
+        A failed action of the turn is followed by a short apology (:mod:`bot.channels.apology`).
+        """
+        on_new_message = with_apology(on_new_message)
 
         async def handle(message: UserMessage) -> None:
             outbox = default_outbox()

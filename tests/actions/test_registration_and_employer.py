@@ -114,3 +114,28 @@ async def test_estimate_from_kb_with_date(tracker_for, dispatcher, domain, monke
         assert absent not in text
     else:
         assert "2021年底" in text and "已经结束" in text
+
+
+async def test_case_store_down_at_submission_keeps_every_answer_and_retry_submits(
+    seeded_store, tracker_for, dispatcher, domain
+):
+    from rasa_sdk.events import FollowupAction, SlotSet
+    from sqlalchemy import text
+
+    from actions.registration import RETRY_HINT
+
+    with seeded_store.engine.begin() as conn:  # the table disappears: the database is unusable for the write
+        conn.execute(text("ALTER TABLE job_seeking_registrations RENAME TO away_for_maintenance"))
+    events = await ActionSubmitRegistration().run(dispatcher, tracker_for("确认", "affirm", slots=NEW_PERSON), domain)
+    assert RETRY_HINT in dispatcher.messages[0]["text"]
+    assert events == [SlotSet("registration_confirmed", None), FollowupAction("job_seeking_form")]  # nothing cleared
+
+    with seeded_store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE away_for_maintenance RENAME TO job_seeking_registrations"))
+    pending = {**NEW_PERSON, "registration_confirmed": None, "requested_slot": "registration_confirmed"}
+    confirmed = await ValidateJobSeekingForm().validate_registration_confirmed(
+        "重试", dispatcher, tracker_for("重试", "inform", slots=pending), domain
+    )
+    assert confirmed == {"registration_confirmed": True}
+    await ActionSubmitRegistration().run(dispatcher, tracker_for("重试", "inform", slots=NEW_PERSON), domain)
+    assert "已登记" in dispatcher.messages[-1]["text"]

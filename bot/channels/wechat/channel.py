@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings as settings_mod
+from bot.channels.apology import with_apology
 from bot.channels.wechat.api import WeChatApiClient
 from bot.channels.wechat.errors import BodyTooLarge, ProtocolError
 from bot.channels.wechat.menu import DEFAULT_MENU_PATH, load_menu
@@ -133,7 +134,7 @@ class WeChatInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The Sanic blueprint: ``GET /`` health, ``GET /webhook`` verification, ``POST /webhook``."""
         install_log_masking()  # the server's handlers exist by now; no ID or phone number reaches a log in full
-        service = self._service(on_new_message)
+        service = self._service(with_apology(on_new_message))  # a failed action ends in an apology
         bp = Blueprint("wechat_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
