@@ -6,7 +6,6 @@ Registered in ``credentials.yml`` as ``bot.channels.wechat.WeChatInput:`` and se
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -30,7 +29,7 @@ from bot.channels.wechat.service import (
     HttpReply,
     WeChatService,
 )
-from bot.channels.wechat.store import KeyValueStore, MemoryStore, RedisStore
+from bot.channels.wechat.store import FailoverStore, KeyValueStore, MemoryStore, RedisStore
 from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -95,7 +94,7 @@ class WeChatInput(InputChannel):
         if store_factory is None:
             redis_url = self.settings.redis_url
             store_factory = (
-                functools.partial(RedisStore.from_url, redis_url, prefix=key_prefix) if redis_url else MemoryStore
+                (lambda: FailoverStore(RedisStore.from_url(redis_url, prefix=key_prefix))) if redis_url else MemoryStore
             )
         self._store_factory = store_factory
         self._max_body = max_body

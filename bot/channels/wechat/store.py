@@ -158,6 +158,65 @@ class RedisStore:
         await self._client.close()
 
 
+class FailoverStore:
+    """Redis while it answers, this process's memory while it does not.
+
+    Chosen behaviour with Redis down: every message is still answered, and deliveries are still
+    de-duplicated within this process (WeChat retries reach the same process through a sticky balancer);
+    across processes a retry may then run twice. The outage is logged once, its end too.
+
+    Args:
+        primary: The shared store (Redis).
+        fallback: The in-process store used during an outage.
+    """
+
+    def __init__(self, primary: KeyValueStore, fallback: KeyValueStore | None = None) -> None:
+        self._primary = primary
+        self._fallback = fallback or MemoryStore()
+        self.down = False
+
+    async def _call(self, name: str, *args: object) -> object:
+        try:
+            result = await getattr(self._primary, name)(*args)
+        except (OSError, ConnectionError, TimeoutError, _redis_errors()) as exc:
+            if not self.down:
+                logger.error("Redis 不可用（%s）：微信去重改用本进程内存，直到 Redis 恢复", type(exc).__name__)
+            self.down = True
+            return await getattr(self._fallback, name)(*args)
+        if self.down:
+            logger.warning("Redis 已恢复：微信去重重新使用 Redis")
+            self.down = False
+        return result
+
+    async def add(self, key: str, value: str, ttl: float) -> bool:
+        return bool(await self._call("add", key, value, ttl))
+
+    async def get(self, key: str) -> str | None:
+        value = await self._call("get", key)
+        return value if isinstance(value, str) else None
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        await self._call("set", key, value, ttl)
+
+    async def delete(self, key: str) -> None:
+        await self._call("delete", key)
+
+    async def delete_if(self, key: str, value: str) -> None:
+        await self._call("delete_if", key, value)
+
+    async def close(self) -> None:
+        try:
+            await self._primary.close()
+        finally:
+            await self._fallback.close()
+
+
+def _redis_errors() -> type[Exception]:
+    from redis.exceptions import RedisError
+
+    return RedisError
+
+
 @dataclass(frozen=True)
 class Claim:
     """The outcome of :meth:`Deduplicator.begin`.
