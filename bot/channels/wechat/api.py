@@ -50,6 +50,8 @@ class WeChatApiClient:
         timeout: Seconds for connecting and for reading, on every call.
         session: A ``requests.Session`` to use (one is created otherwise).
         clock: Monotonic seconds, for the token's expiry (injectable for tests).
+        token_cache: A cache shared with the other processes (:class:`RedisTokenCache`); without one, or
+            while it is unreachable, the token is cached in this process only.
     """
 
     def __init__(
@@ -60,7 +62,9 @@ class WeChatApiClient:
         timeout: float = 5.0,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
+        token_cache: Any = None,
     ) -> None:
+        self._token_cache = token_cache
         self._base_url = base_url.rstrip("/")
         self._appid = appid
         self._secret = secret
@@ -107,23 +111,40 @@ class WeChatApiClient:
             WeChatApiError: WeChat refused (e.g. 40164 when this server's IP is not whitelisted).
             WeChatTransportError: WeChat could not be reached.
         """
+        if self._token_cache is not None and not force_refresh:
+            try:
+                return self._token_cache.get_or_fetch(self._fetch_token)
+            except (WeChatApiError, WeChatTransportError):
+                raise
+            except Exception as exc:  # Redis unreachable: keep answering with a token of our own
+                logger.error("共享的微信 access_token 缓存不可用（%s），改用本进程缓存", type(exc).__name__)
         with self._lock:
             if not force_refresh and self._token and self._clock() < self._token_expires_at:
                 return self._token
-            data = self._request(
-                "GET",
-                "/cgi-bin/token",
-                params={"grant_type": "client_credential", "appid": self._appid, "secret": self._secret},
-            )
-            token = data.get("access_token")
-            if not isinstance(token, str) or not token:
-                raise WeChatTransportError("GET /cgi-bin/token: no access_token in the response")
-            expires_in = float(data.get("expires_in", 7200))
+            token, valid_for = self._fetch_token()
             self._token = token
-            self._token_expires_at = self._clock() + max(expires_in - TOKEN_REFRESH_MARGIN, expires_in / 2)
+            self._token_expires_at = self._clock() + valid_for
             return token
 
+    def _fetch_token(self) -> tuple[str, float]:
+        """Fetch a new token from WeChat: the token and how many seconds to use it."""
+        data = self._request(
+            "GET",
+            "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self._appid, "secret": self._secret},
+        )
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise WeChatTransportError("GET /cgi-bin/token: no access_token in the response")
+        expires_in = float(data.get("expires_in", 7200))
+        return token, max(expires_in - TOKEN_REFRESH_MARGIN, expires_in / 2)
+
     def _invalidate(self, token: str) -> None:
+        if self._token_cache is not None:
+            try:
+                self._token_cache.invalidate(token)
+            except Exception as exc:
+                logger.error("共享的微信 access_token 缓存不可用（%s）", type(exc).__name__)
         with self._lock:
             if self._token == token:
                 self._token = None

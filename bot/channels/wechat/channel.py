@@ -30,6 +30,7 @@ from bot.channels.wechat.service import (
     WeChatService,
 )
 from bot.channels.wechat.store import FailoverStore, KeyValueStore, MemoryStore, RedisStore
+from bot.channels.wechat.token_cache import RedisTokenCache
 from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,12 @@ class WeChatInput(InputChannel):
             self.settings.wechat_appid,
             self.settings.wechat_appsecret,
             timeout=API_TIMEOUT,
+            # One token for every Rasa process: a fetch by one process would invalidate the others'.
+            token_cache=(
+                RedisTokenCache.from_url(self.settings.redis_url, self.settings.wechat_appid, prefix=key_prefix)
+                if self.settings.redis_url
+                else None
+            ),
         )
         self._menu_messages = load_menu(menu_path).messages_by_key()
         if store_factory is None:
