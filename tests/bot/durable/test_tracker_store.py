@@ -200,3 +200,32 @@ async def test_purge_removes_conversations_older_than_the_retention_only(db_url,
     assert await store.retrieve("old") is None
     assert (await store.retrieve("recent")).get_slot("phone") == PHONE
     assert json.dumps(purge_conversations(store.engine, dt.timedelta(days=180), now=now)) == "0"
+
+
+async def test_postgresql_connections_dropped_under_the_pool_cost_no_failed_turn(cfg, domain) -> None:
+    """What a PostgreSQL restart does to idle pooled connections: pre-ping replaces them before use."""
+    base = _pg_url()
+    if base is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"tracker_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        store = ts.ProtectedSQLTrackerStore(
+            domain=domain, host=f"{base}?options=-csearch_path%3D{schema}", settings=cfg
+        )
+        await store.save(_registration_tracker("pg-restart", domain))
+        with store.engine.connect() as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.begin() as conn:  # the server side of the pooled connection goes away
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        failures = ts.HEALTH.failures
+        restored = await store.retrieve("pg-restart")
+        assert restored is not None and restored.get_slot("phone") == PHONE
+        assert ts.HEALTH.failures == failures
+        store.engine.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
