@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +18,6 @@ from bot import crypto
 from bot import settings as settings_mod
 from bot.channels.health import health_report
 from bot.durable import tracker_store as ts
-from bot.durable.retention import purge_conversations
 
 ROOT = Path(__file__).resolve().parents[3]
 ID_NUMBER, PHONE = "371302198503120427", "17000000001"
@@ -184,22 +180,6 @@ def test_health_reports_a_store_rasa_replaced_by_memory() -> None:
 
     status, body = health_report(SimpleNamespace(tracker_store=FailSafeTrackerStore(InMemoryTrackerStore(None))))
     assert status == 503 and body["tracker_store"]["state"] == "memory"
-
-
-async def test_purge_removes_conversations_older_than_the_retention_only(db_url, cfg, domain) -> None:
-    store = ts.ProtectedSQLTrackerStore(domain=domain, host=db_url, settings=cfg)
-    old, recent = _registration_tracker("old", domain), _registration_tracker("recent", domain)
-    await store.save(old)
-    await store.save(recent)
-    now = time.time()
-    engine = sa.create_engine(db_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE events SET timestamp = :t WHERE sender_id = 'old'"), {"t": now - 200 * 86400})
-    engine.dispose()
-    assert purge_conversations(store.engine, dt.timedelta(days=180), now=now) == 1
-    assert await store.retrieve("old") is None
-    assert (await store.retrieve("recent")).get_slot("phone") == PHONE
-    assert json.dumps(purge_conversations(store.engine, dt.timedelta(days=180), now=now)) == "0"
 
 
 async def test_postgresql_connections_dropped_under_the_pool_cost_no_failed_turn(cfg, domain) -> None:
