@@ -123,13 +123,13 @@ _HOOKS_INSTALLED = threading.Lock()
 _hooks = False
 
 
-def _protect_row(mapper: Any, connection: sa.engine.Connection, target: EventRow) -> None:
+def _protect_row(mapper: Any, connection: sa.engine.Connection, target: Any) -> None:
     codec = _CODECS.get(connection.engine)
     if codec is not None and target.data is not None:
         target.data = codec.protect(target.data, target.sender_id)
 
 
-def _reveal_row(target: EventRow, context: Any) -> None:
+def _reveal_row(target: Any, context: Any) -> None:
     bind = context.session.get_bind() if context.session is not None else None
     codec = _CODECS.get(bind) if bind is not None else None
     if codec is not None and target.data is not None:
@@ -264,7 +264,8 @@ class ProtectedSQLTrackerStore(SQLTrackerStore):
             build_engine(url, 1, 0).dispose()  # creates the directory of the SQLite file
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         # Rasa built its own engine (pool 50 + 100, no pre-ping) to create the table: use ours from now on.
-        self.engine.dispose()
+        rasa_engine: sa.engine.Engine = getattr(self, "engine")  # noqa: B009  (set by Rasa, untyped there)
+        rasa_engine.dispose()
         self.engine = build_engine(url, cfg.tracker_pool_size, cfg.tracker_max_overflow)
         self.sessionmaker = sessionmaker(bind=self.engine)
         create_indexes(self.engine)

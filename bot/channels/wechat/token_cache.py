@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class RedisTokenCache:
 
     def __init__(
         self,
-        client: object,
+        client: Any,
         appid: str,
         prefix: str = "wechat:",
         lock_seconds: float = 10.0,
@@ -67,7 +68,8 @@ class RedisTokenCache:
 
     def get(self) -> str | None:
         """The shared token, or None when there is none (or it expired)."""
-        return self._client.get(self._token_key)
+        token = self._client.get(self._token_key)
+        return token if isinstance(token, str) else None
 
     def get_or_fetch(self, fetch: Callable[[], tuple[str, float]]) -> str:
         """The shared token; when there is none, one process calls ``fetch`` (→ token, seconds valid) for all."""
