@@ -68,6 +68,8 @@ test: $(STAMP_MODEL) browser ## Every check: pip check, lint, pytest, data valid
 eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report on the held-out set (reports/)
 	$(PY) -m evaluation.policy_answers
 	$(PY) -m evaluation.answer_sets
+	$(PY) -m evaluation.policy_answers --questions tests/employer_eval/questions.yml --min-share 0.90
+	$(PY) -m evaluation.never_stuck
 	$(PY) -m evaluation.nlu_report
 
 bench: $(STAMP_MODEL) ## The assistant vs. a bare-Rasa floor under 1, 10 and 50 concurrent REST senders

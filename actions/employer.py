@@ -21,6 +21,7 @@ from bot.facts import extract_facts
 from bot.quantities import people_count
 from bot.replies import numbered_status_lines
 from policy_kb.answer import answer_clause, answer_estimate
+from policy_kb.eligibility import evaluate_employer, evaluate_hr_agency, format_findings
 from policy_kb.model import Clause, KnowledgeBase
 from policy_kb.stated import estimate_groups
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
@@ -183,7 +184,10 @@ class ActionShowEmployer(CaseSystemAction):
             return clear_form_slots()
         store = services.case_store()
         access = services.access_for(tracker, "单位查询备案信息")
-        dispatcher.utter_message(text=await asyncio.to_thread(_describe_organisation, store, code, phone, access))
+        text = await asyncio.to_thread(
+            _describe_organisation, store, code, phone, access, services.knowledge_base(), services.today()
+        )
+        dispatcher.utter_message(text=text)
         return self.events_after_failure(tracker)
 
     def events_after_failure(self, tracker: Tracker, error: CaseStoreError | None = None) -> list[EventType]:
@@ -198,7 +202,8 @@ def _category_counts(categories: list[str]) -> str:
     return "，".join(f"{PERSON_CATEGORY_LABELS.get(c, c)}{n}人" for c, n in counts.items()) or "无"
 
 
-def _describe_organisation(store, code: str, phone: str, access) -> str:
+def _describe_organisation(store, code: str, phone: str, access, kb, today) -> str:
+    """The verified organisation's people, its applications and what it qualifies for under each clause."""
     found = store.verify_organisation(code, phone, access=access)  # one limited, audited identity attempt
     if found is None:
         return "统一社会信用代码和联系电话核对不上，无法查询。请核对后重试，或拨打热线咨询。"
@@ -206,12 +211,15 @@ def _describe_organisation(store, code: str, phone: str, access) -> str:
         people = store.list_employments(code, access=access)
         head = f"{found.name}（{found.kind_label}，{found.county or ''}）"
         body = f"在册吸纳人员：{len(people)}人（{_category_counts([p.category for p in people])}）"
+        findings = evaluate_employer(kb, found, people, today)
     else:
         placements = store.list_placements(code, access=access)
         outside = sum(1 for p in placements if p.outside_home_county)
         head = f"{found.name}（人力资源服务机构，{found.county or ''}）"
         body = f"有组织输出人员：{len(placements)}人，其中到户籍所在县以外就业{outside}人"
+        findings = evaluate_hr_agency(kb, found, placements, today)
     items = store.get_organisation_status(code)
-    lines = [head, body]
+    lines = [head, body, "补贴申请进度："]
     lines += numbered_status_lines(items) or ["暂无补贴申请记录。"]
+    lines += ["按登记信息逐条核对：", format_findings(findings, kb.hotline)]
     return "\n".join(lines)

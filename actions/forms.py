@@ -7,10 +7,20 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.never_stuck import (
+    MAX_INVALID,
+    SWITCH_MARKER,
+    WAYS_OUT_BUTTONS,
+    invalid_count,
+    is_policy_question,
+    route,
+    ways_out,
+)
 from bot.validation import ValidationError
 
 # Every slot a form fills; stopping a form clears them (the verified identity is kept for the conversation).
@@ -34,10 +44,12 @@ FORM_SLOTS = (
     "subsidy_kind",
     "people_count",
     "subsidy_months",
+    "course",
+    "training_confirmed",
+    "subsidy_person",
+    "subsidy_confirmed",
+    "invalid_answers",
 )
-# A policy question inside a form is answered only when the NLU is this sure of it *and* the knowledge base
-# finds the clause, so that a name or a place is never mistaken for a question.
-MID_FORM_QUESTION_CONFIDENCE = 0.85
 
 
 def clear_form_slots() -> list[EventType]:
@@ -60,15 +72,23 @@ class AssistantFormValidation(FormValidationAction):
     async def answer_mid_form_question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         """If the latest message is a confident policy question, answer it and return True."""
         message = tracker.latest_message or {}
-        intent = message.get("intent") or {}
         responder = services.policy_responder()
-        if float(intent.get("confidence") or 0) < MID_FORM_QUESTION_CONFIDENCE:
-            return False
-        if not await asyncio.to_thread(responder.answers_mid_form, intent.get("name"), latest_text(tracker)):
+        if not await asyncio.to_thread(is_policy_question, responder, message):
             return False
         answer = await asyncio.to_thread(responder.respond_to_parse, message, services.today())
         dispatcher.utter_message(text=answer.text + "\n——我们接着办理刚才的事。")
         return True
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Validate as usual; a switch to another service asked for during validation ends this form for it."""
+        events = await super().run(dispatcher, tracker, domain)
+        switch = next((e for e in events if e.get("event") == "slot" and e.get("name") == SWITCH_MARKER), None)
+        if switch is None or not switch.get("value"):
+            return events
+        kept = [e for e in events if not (e.get("event") == "slot" and e.get("name") == SWITCH_MARKER)]
+        cleared = {name for name in FORM_SLOTS}
+        kept = [e for e in kept if not (e.get("event") == "slot" and e.get("name") in cleared)]
+        return [*kept, *clear_form_slots(), SlotSet("requested_slot", None), FollowupAction(switch["value"])]
 
     async def validated(
         self,
@@ -78,14 +98,40 @@ class AssistantFormValidation(FormValidationAction):
         tracker: Tracker,
         parse,
     ) -> dict[str, Any]:
-        """Run ``parse(value)``; on failure answer a mid-form question or say what to send instead."""
-        if await self.answer_mid_form_question(dispatcher, tracker):
+        """Run ``parse(value)``, unless the message is a question, another service or out of scope.
+
+        A policy question is answered and the question asked again; a request for another service ends this
+        form (nothing saved) and starts that one; from the third invalid answer in a row the re-ask also
+        offers the ways out.
+        """
+        if value is None:  # a slot emptied earlier in this turn (by a switch, say): nothing was answered
             return {slot: None}
+        message = tracker.latest_message or {}
+        error: ValidationError | None = None
         try:
-            return {slot: await asyncio.to_thread(parse, "" if value is None else str(value))}
-        except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            parsed = await asyncio.to_thread(parse, "" if value is None else str(value))
+        except ValidationError as failure:
+            parsed, error = None, failure
+        responder = services.policy_responder()
+        kind, switch = await asyncio.to_thread(route, responder, message, tracker.active_loop_name, slot, error is None)
+        if kind == "value":
+            return {slot: parsed, "invalid_answers": None}
+        if kind == "question" or kind == "out_of_scope":
+            answer = await asyncio.to_thread(responder.respond_to_parse, message, services.today())
+            dispatcher.utter_message(text=answer.text + "\n——我们接着办理刚才的事。")
             return {slot: None}
+        if kind == "switch":
+            dispatcher.utter_message(text=switch.message)
+            return {slot: None, SWITCH_MARKER: switch.to_form}
+        count = invalid_count(tracker.get_slot("invalid_answers"), slot)
+        if count >= MAX_INVALID:
+            hotline = services.knowledge_base().hotline.render()
+            dispatcher.utter_message(
+                text=f"{error.message}\n{ways_out(count, hotline)}", buttons=list(WAYS_OUT_BUTTONS)
+            )
+        else:
+            dispatcher.utter_message(text=error.message)
+        return {slot: None, "invalid_answers": {"slot": slot, "count": count}}
 
 
 class ActionStopForm(Action):

@@ -150,11 +150,15 @@ async def rasa_parser(model: Path = MODEL) -> Parser:
     return agent.parse_message
 
 
-def report(assistant: Score, baseline: Score) -> str:
+def report(assistant: Score, baseline: Score, source: Path = QUESTIONS) -> str:
     """The table ``make eval`` prints."""
     n = len(assistant.outcomes)
+    try:
+        shown = source.resolve().relative_to(PROJECT_ROOT)
+    except ValueError:
+        shown = source
     lines = [
-        f"政策问答评测（{n} 个问题，tests/policy_eval/questions.yml）",
+        f"政策问答评测（{n} 个问题，{shown}）",
         "| 系统 | 事实全部正确 | 引用条款正确 |",
         "|---|---|---|",
         f"| 就业帮扶助手 | {assistant.facts:.1%} | {assistant.citation:.1%} |",
@@ -174,7 +178,7 @@ async def _main(args: argparse.Namespace) -> int:
     parse = await rasa_parser(Path(args.model))
     assistant = await evaluate_assistant(questions, parse)
     baseline = evaluate_baseline(questions)
-    print(report(assistant, baseline))
+    print(report(assistant, baseline, Path(args.questions)))
     if assistant.facts < args.min_share:
         print(f"失败：助手事实正确率 {assistant.facts:.1%} 低于 {args.min_share:.0%}", file=sys.stderr)
         return 1

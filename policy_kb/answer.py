@@ -13,12 +13,20 @@ from policy_kb.estimate import estimate
 from policy_kb.lookup import ClauseReference, find_reference
 from policy_kb.message import split_questions, strip_filler
 from policy_kb.model import Clause, KnowledgeBase
+from policy_kb.organisations import audience_of, organisation_overview
 from policy_kb.retriever import ClauseRetriever
 from policy_kb.stated import Application, GroupEstimate, StatedFacts, apply_to_person, estimate_groups
 
 TOPIC_INTENT_PREFIX = "ask_"
-# Questions about the document as a whole (who to contact, how long it is valid, which department does what).
-DOCUMENT_INTENTS = ("ask_contact", "ask_validity", "ask_responsibility")
+# Questions about the document as a whole (who to contact, how long it is valid, which department does what,
+# what is in force now, what it offers employers or agencies).
+DOCUMENT_INTENTS = (
+    "ask_contact",
+    "ask_validity",
+    "ask_responsibility",
+    "ask_current_policy",
+    "ask_employer_overview",
+)
 META_INTENTS = (*DOCUMENT_INTENTS, "ask_original_text")
 # Intents whose rules run something other than the policy answer (see data/rules/).
 ROUTED_ELSEWHERE = frozenset(
@@ -44,7 +52,9 @@ class Answer:
 
     text: str
     clause: Clause | None = None
-    kind: str = "clause"  # clause | original | contact | validity | responsibility | out_of_scope | clarify
+    # clause | original | contact | validity | responsibility | current_policy | overview
+    # | out_of_scope | clarify
+    kind: str = "clause"
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -206,15 +216,19 @@ def contact(kb: KnowledgeBase, on: dt.date) -> Answer:
 
 
 def validity(kb: KnowledgeBase, on: dt.date) -> Answer:
-    """When the document was issued, how long it runs, and whether it is in force on ``on``."""
+    """The document itself: number, title, issuers, date of issue, duration, contact unit, in force on ``on``."""
     doc = kb.document(on)
     issuers = "、".join(doc.issuers)
     lines = [f"{doc.number}《{doc.title}》由{issuers}于{format_date(doc.issued)}印发，{doc.validity_text}"]
     if doc.implements_number:
         lines.append(f"它是落实省里{doc.implements_number}文件的实施意见。")
+    lines.append(f"联系单位：{doc.contact_unit}。")
     today = format_date(on)
     if document_expired(doc, on):
-        lines.append(f"截至今天（{today}），本文件的执行期限已经结束；现行政策请咨询{kb.hotline.render()}。")
+        lines.append(
+            f"截至今天（{today}），本文件的执行期限已经结束，我的资料里没有接续它的新文件；"
+            f"现行政策请咨询{kb.hotline.render()}。"
+        )
     elif on < doc.effective_from:
         lines.append(f"截至今天（{today}），本文件尚未印发施行。")
     else:
@@ -223,6 +237,35 @@ def validity(kb: KnowledgeBase, on: dt.date) -> Answer:
     for clause in expired_early:
         lines.append(f"其中{clause.label}（{clause.title}）只执行到{clause.valid_until_text}。")
     return Answer(text="\n".join(lines), kind="validity")
+
+
+def current_policy(kb: KnowledgeBase, on: dt.date) -> Answer:
+    """Which document applies today, honestly: after the last one ended, say that none in the data does."""
+    doc = kb.document(on)
+    today = format_date(on)
+    upcoming = sorted((d for d in kb.documents if d.effective_from > on and d.issued <= on), key=lambda d: d.issued)
+    if doc.in_force(on):
+        until = f"执行期限至{format_date(doc.effective_until)}" if doc.effective_until else "未规定截止日期"
+        lines = [f"截至今天（{today}），我依据的现行文件是{doc.number}《{doc.title}》，{until}。"]
+        lines.append("您可以直接问其中的某项政策，例如“以工代训补多少”“公益岗合同签几年”。")
+    elif document_expired(doc, on):
+        lines = [
+            f"截至今天（{today}），我掌握的最新文件是{doc.number}，它的政策执行期限已于"
+            f"{format_date(doc.effective_until)}截止。",
+            "我的资料里没有接续它的新文件，所以不能告诉您现在执行的是哪份政策，也不会把已截止的条款当作现行政策。",
+            f"现行政策请咨询{kb.hotline.render()}，或到户籍所在县区人力资源社会保障部门咨询；"
+            "原文件的内容我仍可以介绍，供您了解。",
+        ]
+    else:
+        lines = [f"截至今天（{today}），{doc.number}尚未施行。"]
+    for later in upcoming:
+        lines.append(f"另有{later.number}已经印发，自{format_date(later.effective_from)}起施行。")
+    return Answer(text="\n".join(lines), kind="current_policy")
+
+
+def employer_overview(kb: KnowledgeBase, question: str, on: dt.date) -> Answer:
+    """Everything addressed to employers, or to HR agencies when the asker is one (see ``organisations``)."""
+    return Answer(text=organisation_overview(kb, audience_of(question), on), kind="overview")
 
 
 def responsibility(kb: KnowledgeBase, question: str, on: dt.date) -> Answer:
@@ -314,6 +357,10 @@ class PolicyResponder:
             return validity(self.kb, on)
         if intent == "ask_responsibility" and confident:
             return responsibility(self.kb, text, on)
+        if intent == "ask_current_policy" and confident:
+            return current_policy(self.kb, on)
+        if intent == "ask_employer_overview" and confident:
+            return employer_overview(self.kb, text, on)
         clause = self.matching_clause(text)
         return self._clause_answer(clause, text, on) if clause else out_of_scope(self.kb)
 
@@ -339,6 +386,8 @@ class PolicyResponder:
         return self.topic_of_intent(intent) is not None and self.matching_clause(text) is not None
 
     def _clause_answer(self, clause: Clause, text: str, on: dt.date) -> Answer:
+        # A search hit may come from an older document: answer from the one that applies on ``on``.
+        clause = self.kb.clause_for_topic(clause.topic, on) or clause
         if self.extract_facts is not None:
             facts = self.extract_facts(text)
             if clause.benefit and facts.counts_people:

@@ -148,6 +148,19 @@ class Servers:
 
 @pytest.fixture(scope="session")
 def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    yield from serve(tmp_path_factory, "2026-11-28")
+
+
+@pytest.fixture(scope="session")
+def serve_assistant() -> Callable[..., Iterator[Servers]]:
+    """:func:`serve`, for modules that need the assistant on another day or with more data."""
+    return serve
+
+
+def serve(
+    tmp_path_factory: pytest.TempPathFactory, today: str, prepare: Callable[[str], None] | None = None
+) -> Iterator[Servers]:
+    """Seed a fresh SQLite case database, let ``prepare(db_url)`` add rows, and run the assistant on ``today``."""
     rasa_port, actions_port, console_port = _free_port(), _free_port(), _free_port()
     db = tmp_path_factory.mktemp("db") / "cases.db"
     env = dict(
@@ -159,7 +172,7 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         CONSOLE_DEMO_PASSWORD=CONSOLE_PASSWORD,
         ACTIONS_TOKEN=ACTIONS_TOKEN,
         CASE_DATA_KEY=TEST_DATA_KEY,
-        ASSISTANT_TODAY="2026-11-28",
+        ASSISTANT_TODAY=today,
         CASE_DB_URL=f"sqlite:///{db}",
         TRACKER_DB_URL=f"sqlite:///{db.with_name('tracker.db')}",
         WECHAT_TOKEN=WECHAT_TOKEN,
@@ -172,6 +185,8 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         ANALYTICS_POLL_SECONDS="2",
     )
     subprocess.run([sys.executable, "-m", "bot", "db"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if prepare is not None:
+        prepare(f"sqlite:///{db}")
     log = (tmp_path_factory.mktemp("logs") / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -1,0 +1,110 @@
+"""Never stuck inside a form: another service asked for switches to it, repeated invalid answers get ways out.
+
+* A confident request for another service (``check_status`` while registering, say) that is not a valid answer
+  to the question asked stops the current form, saves nothing of it, says so, and starts the asked-for form.
+* After :data:`MAX_INVALID` invalid answers in a row to the same question, the re-ask also offers the ways
+  out: say it differently, 算了, 转人工, the hotline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The service intents, the form each starts and how the service is called in a reply.
+SERVICES: Mapping[str, tuple[str, str]] = {
+    "register_job_seeking": ("job_seeking_form", "求职登记"),
+    "sign_up_transport": ("transport_form", "“点对点”专车报名"),
+    "check_status": ("status_form", "办理进度查询"),
+    "check_eligibility": ("eligibility_form", "个人可享受政策查询"),
+    "estimate_subsidy": ("estimate_form", "补贴测算"),
+    "lookup_employer": ("employer_form", "单位备案信息查询"),
+    "enrol_training": ("training_form", "技能培训报名"),
+    "apply_subsidy": ("subsidy_form", "单位补贴申请"),
+}
+FORM_LABELS: Mapping[str, str] = {form: label for form, label in SERVICES.values()}
+# How sure the NLU must be of another service before a form gives way to it.
+SWITCH_CONFIDENCE = 0.8
+MAX_INVALID = 3
+# A slot the validation returns to ask for a switch; it never reaches the tracker (see AssistantFormValidation).
+SWITCH_MARKER = "_switch_to_form"
+WAYS_OUT_BUTTONS: tuple[dict[str, str], ...] = (
+    {"title": "算了，不办了", "payload": "/stop"},
+    {"title": "转人工", "payload": "/request_human"},
+)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """Leave ``from_form`` for ``to_form``, with the sentence that says so."""
+
+    from_form: str | None
+    to_form: str
+    message: str
+
+
+def requested_service(parse: Mapping[str, Any], active_form: str | None) -> Switch | None:
+    """The other service the message confidently asks for inside ``active_form``, or ``None``."""
+    intent = parse.get("intent") or {}
+    name = intent.get("name") or ""
+    if name not in SERVICES or float(intent.get("confidence") or 0) < SWITCH_CONFIDENCE:
+        return None
+    form, label = SERVICES[name]
+    if form == active_form:
+        return None
+    current = FORM_LABELS.get(active_form or "", "刚才的办理")
+    message = f"好的，先停下“{current}”（刚才填写的信息没有保存），现在开始{label}。"
+    return Switch(from_form=active_form, to_form=form, message=message)
+
+
+def invalid_count(previous: Any, slot: str) -> int:
+    """How many invalid answers in a row ``slot`` has had, counting the one just given."""
+    if isinstance(previous, Mapping) and previous.get("slot") == slot:
+        return int(previous.get("count") or 0) + 1
+    return 1
+
+
+def ways_out(count: int, hotline: str) -> str:
+    """What to add to the re-ask once a question has failed ``count`` ≥ :data:`MAX_INVALID` times."""
+    return (
+        f"这一项已经连续{count}次没能识别。您可以：换个说法再试一次；说“算了”结束办理（已填的不保存）；"
+        f"说“转人工”请工作人员帮忙；或拨打{hotline}。"
+    )
+
+
+# Answers that accept almost any short text: a service request there is not taken as the answer.
+FREE_TEXT_SLOTS = frozenset({"person_name", "work_wanted", "destination", "course"})
+# A policy question inside a form is answered only when the NLU is this sure of it and the responder agrees
+# (for a clause topic, the search must find the clause too: a name or a place is never taken for a question).
+MID_FORM_QUESTION_CONFIDENCE = 0.85
+
+
+def is_policy_question(responder: Any, parse: Mapping[str, Any]) -> bool:
+    """Whether a message inside a form is a policy question to answer before going on (blocking: BM25)."""
+    intent = parse.get("intent") or {}
+    if float(intent.get("confidence") or 0) < MID_FORM_QUESTION_CONFIDENCE:
+        return False
+    return responder.answers_mid_form(intent.get("name"), parse.get("text") or "")
+
+
+def route(
+    responder: Any, parse: Mapping[str, Any], active_form: str | None, slot: str, value_ok: bool
+) -> tuple[str, Switch | None]:
+    """How a form treats a message sent when ``slot`` was asked.
+
+    Returns ``("question", None)`` (answer it, then ask again), ``("value", None)``, ``("switch", Switch)``,
+    ``("out_of_scope", None)`` (say what is covered, then ask again) or ``("invalid", None)``. ``value_ok`` says
+    whether the message is a valid answer to ``slot``; a 算了 or 转人工 never reaches a form (rules take it).
+    """
+    if is_policy_question(responder, parse):
+        return "question", None
+    switch = requested_service(parse, active_form)
+    if value_ok and (switch is None or slot not in FREE_TEXT_SLOTS):
+        return "value", None
+    if switch is not None:
+        return "switch", switch
+    intent = parse.get("intent") or {}
+    if intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= MID_FORM_QUESTION_CONFIDENCE:
+        return "out_of_scope", None
+    return "invalid", None
