@@ -28,7 +28,7 @@ from bot.privacy import mask_id_number
 from policy_kb.dates import clause_time_note, expiry_reason
 from policy_kb.eligibility import Verdict, evaluate_employer, evaluate_hr_agency
 from policy_kb.estimate import estimate
-from policy_kb.model import Clause
+from policy_kb.model import Benefit, Clause
 
 TRAINING_TOPIC = "skills_training"
 # The subsidy an organisation can apply for here, by the kind of organisation the credit code belongs to.
@@ -306,9 +306,9 @@ class ValidateSubsidyForm(AssistantFormValidation):
         return result
 
 
-def subsidy_amount(clause: Clause, months: int | None) -> tuple[int, str]:
-    """The standard amount for one person (and ``months``) and the sentence showing the sum."""
-    result = estimate(clause.benefit, 1, months)
+def subsidy_amount(benefit: Benefit, months: int | None) -> tuple[int, str]:
+    """The standard amount of ``benefit`` for one person (and ``months``) and the sentence showing the sum."""
+    result = estimate(benefit, 1, months)
     return int(result.total), result.sentence
 
 
@@ -326,7 +326,7 @@ class ActionAskSubsidyConfirmed(Action):
         if clause is None or clause.benefit is None:
             return []
         months = tracker.get_slot("subsidy_months")
-        _, sentence = subsidy_amount(clause, int(months) if months else None)
+        _, sentence = subsidy_amount(clause.benefit, int(months) if months else None)
         lines = [
             "请核对补贴申请：",
             f"申请单位代码：{tracker.get_slot('credit_code')}",
@@ -353,13 +353,16 @@ class ActionSubmitSubsidy(CaseSystemAction):
         """Create the application (an open one for the same person and clause is returned instead)."""
         slots = tracker.current_slot_values()
         clause = _clause(slots.get("subsidy_kind"), services.today())
-        if slots.get("subsidy_confirmed") is not True or clause is None or not slots.get("subsidy_person"):
+        benefit = clause.benefit if clause is not None else None
+        if slots.get("subsidy_confirmed") is not True or clause is None or benefit is None:
             return clear_form_slots()
-        kind = "employer" if clause.benefit.recipient == "employer" else "hr_agency"
+        if not slots.get("subsidy_person"):
+            return clear_form_slots()
+        kind = "employer" if benefit.recipient == "employer" else "hr_agency"
         months = int(slots["subsidy_months"]) if slots.get("subsidy_months") else None
-        amount, _ = subsidy_amount(clause, months)
-        if months and clause.benefit.max_months:
-            months = min(months, int(clause.benefit.max_months.value))
+        amount, _ = subsidy_amount(benefit, months)
+        if months and benefit.max_months:
+            months = min(months, int(benefit.max_months.value))
         access = services.access_for(tracker, "单位补贴申请")
         application, created = await asyncio.to_thread(
             services.case_store().create_subsidy_application,
@@ -371,10 +374,10 @@ class ActionSubmitSubsidy(CaseSystemAction):
             months=months,
         )
         if created:
-            lead = f"已提交{clause.benefit.name}申请，编号 {application.reference}，金额 {amount} 元（以审核为准）。"
+            lead = f"已提交{benefit.name}申请，编号 {application.reference}，金额 {amount} 元（以审核为准）。"
         else:
             lead = (
-                f"这位人员已有一份正在办理的{clause.benefit.name}申请（编号 {application.reference}，"
+                f"这位人员已有一份正在办理的{benefit.name}申请（编号 {application.reference}，"
                 f"{application.status_label}），没有重复提交。"
             )
         dispatcher.utter_message(text=lead + "办理进度可以说“查单位备案信息”查看。")

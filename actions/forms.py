@@ -120,9 +120,11 @@ class AssistantFormValidation(FormValidationAction):
             answer = await asyncio.to_thread(responder.respond_to_parse, message, services.today())
             dispatcher.utter_message(text=answer.text + "\n——我们接着办理刚才的事。")
             return {slot: None}
-        if kind == "switch":
+        if kind == "switch" and switch is not None:
             dispatcher.utter_message(text=switch.message)
             return {slot: None, SWITCH_MARKER: switch.to_form}
+        if error is None:  # not reached: a valid answer is a value unless it is a question or a switch
+            return {slot: None}
         count = invalid_count(tracker.get_slot("invalid_answers"), slot)
         if count >= MAX_INVALID:
             hotline = services.knowledge_base().hotline.render()

@@ -248,7 +248,7 @@ def current_policy(kb: KnowledgeBase, on: dt.date) -> Answer:
         until = f"执行期限至{format_date(doc.effective_until)}" if doc.effective_until else "未规定截止日期"
         lines = [f"截至今天（{today}），我依据的现行文件是{doc.number}《{doc.title}》，{until}。"]
         lines.append("您可以直接问其中的某项政策，例如“以工代训补多少”“公益岗合同签几年”。")
-    elif document_expired(doc, on):
+    elif doc.effective_until is not None and document_expired(doc, on):
         lines = [
             f"截至今天（{today}），我掌握的最新文件是{doc.number}，它的政策执行期限已于"
             f"{format_date(doc.effective_until)}截止。",

@@ -85,7 +85,7 @@ def organisation_overview(kb: KnowledgeBase, audience: str, on: dt.date) -> str:
     doc, clauses = clauses_for(kb, audience, on)
     who = AUDIENCE_LABELS[audience]
     lines: list[str] = []
-    if document_expired(doc, on):
+    if doc.effective_until is not None and document_expired(doc, on):
         lines.append(
             f"请注意：{doc.number}的政策执行期限已于{format_date(doc.effective_until)}截止，以下是原政策内容；"
             f"现行政策请咨询{kb.hotline.render()}。"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 
+from actions import services
 from actions.applications import (
     ActionAskSubsidyConfirmed,
     ActionAskTrainingConfirmed,
@@ -16,11 +17,9 @@ from actions.applications import (
 )
 from actions.never_stuck import MAX_INVALID, route
 from actions.status import ValidateStatusForm
-from bot.cases.records import AccessContext
 from policy_kb.answer import PolicyResponder
 from policy_kb.model import KnowledgeBase
 
-ACCESS = AccessContext(conversation_id="t", channel="test", purpose="test")
 WANG_FANG = "371302198503120427"
 ZHAO_XIULAN = "371324197809260442"  # employed by the workshop with 以工代训, but already received it
 WORKSHOP = ("91371324MA3CDEM038", "0101")
@@ -109,6 +108,9 @@ async def test_training_summary_explains_clause_14_and_is_saved_once(
     seeded_store, tracker_for, dispatcher, domain, kb
 ) -> None:
     slots = {"verified_id_number": WANG_FANG, "course": "电工", "training_confirmed": True}
+    # the form proved the identity earlier in the conversation (the case store demands it)
+    proof = services.access_for(tracker_for("0001", "inform"), "技能培训报名")
+    assert seeded_store.verify_person(WANG_FANG, "0001", access=proof) is not None
     await ActionAskTrainingConfirmed().run(dispatcher, tracker_for("电工", "inform", slots=slots), domain)
     summary = dispatcher.messages[0]["text"]
     clause = kb.clause_for_topic("skills_training", kb.documents[0].issued)
@@ -116,7 +118,7 @@ async def test_training_summary_explains_clause_14_and_is_saved_once(
     for _ in range(2):
         await ActionSubmitTraining().run(dispatcher, tracker_for("确认", "affirm", slots=slots), domain)
     assert "已为您报名" in dispatcher.messages[1]["text"] and "没有重复报名" in dispatcher.messages[2]["text"]
-    items = [i for i in seeded_store.get_status(WANG_FANG, access=ACCESS) if i.kind == "training_enrolment"]
+    items = [i for i in seeded_store.get_status(WANG_FANG, access=proof) if i.kind == "training_enrolment"]
     assert len(items) == 1 and items[0].reference in dispatcher.messages[1]["text"]
 
 
