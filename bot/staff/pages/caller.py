@@ -19,6 +19,7 @@ from bot.cases.errors import CaseStoreError, IdentityMismatch
 from bot.cases.records import AccessContext, PersonDetails
 from bot.form_values import parse_work_location
 from bot.privacy import mask_id_number
+from bot.replies import status_details
 from bot.staff.accounts import Account
 from bot.staff.web import render
 from policy_kb.eligibility import evaluate_person
@@ -52,7 +53,15 @@ async def show_call(request: Request, message: str = "", error: str = "", status
     call = await asyncio.to_thread(ctx.calls.current, request.ctx.account)
     case = await _case(request, call) if call else None
     return await render(
-        request, "call.html", status=status, call=call, today=ctx.today(), caseinfo=case, message=message, error=error
+        request,
+        "call.html",
+        status=status,
+        call=call,
+        today=ctx.today(),
+        caseinfo=case,
+        details=status_details,
+        message=message,
+        error=error,
     )
 
 
