@@ -158,7 +158,9 @@ def test_registration_survives_a_restart_after_the_third_answer(databases: dict[
 
     engine = sa.create_engine(databases["TRACKER_DB_URL"])
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}).scalars().all()
+        # The REST channel keeps its senders in their own namespace ("rest:<sender>").
+        query = sa.text("SELECT data FROM events WHERE sender_id IN (:s, :ns)")
+        rows = conn.execute(query, {"s": sender, "ns": f"rest:{sender}"}).scalars().all()
     engine.dispose()
     assert len(rows) > 20
     stored = "\n".join(rows)
