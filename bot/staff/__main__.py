@@ -10,8 +10,14 @@ from bot.privacy import install_log_masking
 
 def main() -> int:
     """Run the console until SIGINT/SIGTERM."""
+    import os
+
+    from bot.cli import prepare_environment
     from bot.staff.app import create_app
 
+    env = dict(os.environ)
+    prepare_environment(env)  # the same .env as `python -m bot serve` (secrets generated there when missing)
+    os.environ.update(env)
     cfg = settings_mod.load()
     app = create_app(cfg)
     install_log_masking()

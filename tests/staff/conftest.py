@@ -80,6 +80,12 @@ def start_console(env: dict[str, str], port: int) -> subprocess.Popen:
     pytest.fail("the console did not start within 60 s")
 
 
+def _data_key() -> str:
+    from bot import crypto
+
+    return crypto.generate_key()
+
+
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     db = tmp_path_factory.mktemp("console") / "cases.db"
@@ -91,6 +97,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         CONSOLE_PORT=str(port),
         CONSOLE_DEMO_PASSWORD=PASSWORD,
         RASA_API_TOKEN="console-tests-token",
+        ACTIONS_TOKEN="console-tests-actions-token",
+        CASE_DATA_KEY=_data_key(),
         RASA_PORT=str(free_port()),  # nothing listens there: pages that need Rasa say so
         ASSISTANT_TODAY="2026-11-28",
     )

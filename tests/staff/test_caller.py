@@ -67,7 +67,9 @@ def test_verified_caller_case_registration_and_audit(console: Console) -> None:
         data={"csrf_token": csrf, "work_wanted": "保洁", "work_location": "本地", "wants_training": "yes"},
         timeout=10,
     )
-    reference = re.search(r"登记编号 (DJ\d{8}-\d{6})", done.text).group(1)
+    found = re.search(r"登记编号 (DJ\d{8}-\d{6})", done.text)
+    assert found, (done.status_code, done.text[-1500:])
+    reference = found.group(1)
     assert "求职意向" in done.text or reference in done.text
     bus = http.post(
         f"{console.url}/call/transport",

@@ -9,6 +9,7 @@ only (never in a cookie or the page), and the same validators as the chat forms 
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 from sanic import Blueprint, Request, response
@@ -83,9 +84,15 @@ async def _case(request: Request, call: Any) -> dict[str, Any] | None:
         return {"error": error.user_message}
     if person is None:
         return {"error": "核验后档案已不存在，请重新核验。"}
+    rows = [
+        SimpleNamespace(
+            kind_label=i.kind_label, reference=i.reference, status_label=i.status_label, summary=status_details(i)
+        )
+        for i in items
+    ]
     kb = ctx.responder().kb
     findings = evaluate_person(kb, person, ctx.today())
-    return {"person": person, "masked_id": mask_id_number(id_number), "items": items, "findings": findings}
+    return {"person": person, "masked_id": mask_id_number(id_number), "items": rows, "findings": findings}
 
 
 @bp.get("/call/case")
