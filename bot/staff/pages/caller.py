@@ -9,7 +9,6 @@ only (never in a cookie or the page), and the same validators as the chat forms 
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 from typing import Any
 
 from sanic import Blueprint, Request, response
@@ -35,6 +34,16 @@ def access(account: Account, call_reference: str, purpose: str) -> AccessContext
     return AccessContext(
         conversation_id=call_reference, channel="console", purpose=purpose, actor=f"staff:{account.username}"
     )
+
+
+class _Row:
+    """A status item with its Chinese details, for the case table."""
+
+    def __init__(self, item: Any, summary: str) -> None:
+        self._item, self.summary = item, summary
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._item, name)
 
 
 def _verified(request: Request, contact_id: int) -> str | None:
@@ -84,12 +93,7 @@ async def _case(request: Request, call: Any) -> dict[str, Any] | None:
         return {"error": error.user_message}
     if person is None:
         return {"error": "核验后档案已不存在，请重新核验。"}
-    rows = [
-        SimpleNamespace(
-            kind_label=i.kind_label, reference=i.reference, status_label=i.status_label, summary=status_details(i)
-        )
-        for i in items
-    ]
+    rows = [_Row(i, status_details(i)) for i in items]
     kb = ctx.responder().kb
     findings = evaluate_person(kb, person, ctx.today())
     return {"person": person, "masked_id": mask_id_number(id_number), "items": rows, "findings": findings}
