@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 import sys
 import time
 import uuid
@@ -16,12 +15,10 @@ from typing import Any
 
 import pytest
 import requests
-import xmltodict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
-from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.payloads import as_user_text, offered_payloads
 from bot.channels.rest import RestInput
@@ -151,50 +148,36 @@ def _wechat_query(token: str) -> dict[str, str]:
     return {"signature": signature, "timestamp": timestamp, "nonce": nonce}
 
 
-def _wechat_say(servers, openid: str, text: str) -> str:
-    """Send ``text`` from ``openid`` in safe mode, as WeChat does (wechatpy is the peer); the reply text."""
-    crypto = WeChatCrypto(servers.wechat_token, servers.wechat_aes_key, servers.wechat_appid)
-    query = _wechat_query(servers.wechat_token)
-    xml = (
-        f"<xml><ToUserName><![CDATA[gh_sec]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{text}]]></Content><MsgId>{secrets.randbelow(10**15)}</MsgId></xml>"
-    )
-    signed = xmltodict.parse(crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))["xml"]
-    query.update(encrypt_type="aes", msg_signature=signed["MsgSignature"])
-    response = requests.post(f"{servers.rasa}/webhooks/wechat/webhook", params=query, data=xml_body(signed), timeout=60)
-    assert response.status_code == 200, response.text
-    if response.text == "success":
-        return ""  # a slow turn (a loaded machine) goes on in the background; its answer takes the API path
-    envelope = xmltodict.parse(response.content)["xml"]
-    plain = crypto.decrypt_message(response.content, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
-    return xmltodict.parse(plain)["xml"]["Content"]
-
-
-def xml_body(signed: dict[str, str]) -> bytes:
-    return (
-        f"<xml><ToUserName><![CDATA[gh_sec]]></ToUserName><Encrypt><![CDATA[{signed['Encrypt']}]]></Encrypt></xml>"
-    ).encode()
-
-
 def test_rest_caller_with_the_victims_openid_gets_nothing(servers) -> None:
+    from bot.cases import make_store
+    from bot.cases.records import AccessContext
+    from bot.settings import Settings
+
     openid = "oSecVictim" + secrets.token_hex(6)
-    _wechat_say(servers, openid, "查进度")
-    _wechat_say(servers, openid, VICTIM_ID)
-    _wechat_say(servers, openid, VICTIM_PHONE[-4:])
-    # The victim proved their identity on WeChat (the server's record of it, whether or not the reply was passive).
-    database = servers.case_db_url.removeprefix("sqlite:///")
-    query = "SELECT count(*) FROM identity_attempts WHERE conversation_id = ? AND channel = 'wechat' AND outcome = 'ok'"
-    deadline = time.monotonic() + 120
-    while True:
-        with sqlite3.connect(database) as conn:
-            if conn.execute(query, (openid,)).fetchone()[0]:
-                break
-        assert time.monotonic() < deadline, "the WeChat identity check did not complete"
-        time.sleep(1)
+    # The victim proves their identity on WeChat: the same store call the status form makes for that conversation.
+    store = make_store(
+        Settings(case_db_url=servers.case_db_url, case_data_key="ktest:" + "A" * 43)
+    )  # the servers fixture's key
+    try:
+        victim = AccessContext(conversation_id=openid, channel="wechat", purpose="查询办理进度")
+        assert store.verify_person(VICTIM_ID, VICTIM_PHONE, access=victim) is not None
+        store.get_status(VICTIM_ID, access=victim)  # the victim may read their own status
+    finally:
+        store.close()
     # The attacker uses the same id on REST: another conversation, nothing verified, nothing shown.
     text = servers.say(openid, "查进度")
-    assert "身份证" in text and "办理情况" not in text and "DJ" not in text
+    text += servers.say(openid, VICTIM_ID)
+    assert "办理情况" not in text and "DJ" not in text and "测试李强" not in text
+
+    def user_texts(conversation: str) -> list[str]:
+        tracker = requests.get(
+            f"{servers.rasa}/conversations/{conversation}/tracker", params={"token": servers.token}, timeout=30
+        ).json()
+        return [event.get("text") for event in tracker.get("events") or [] if event.get("event") == "user"]
+
+    # The REST messages went to the REST conversation, never into the WeChat user's one.
+    assert user_texts(f"rest:{openid}")[:2] == ["查进度", VICTIM_ID]
+    assert user_texts(openid) == []
 
 
 def test_typed_payload_with_a_verified_id_reveals_nothing(servers) -> None:
