@@ -38,6 +38,7 @@ FORM_SLOTS = (
     "registration_confirmed",
     "destination",
     "departure_date",
+    "departure_date_pending",
     "party_size",
     "credit_code",
     "org_phone",

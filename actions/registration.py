@@ -19,6 +19,7 @@ from bot.cases.records import PersonDetails
 from bot.form_values import parse_correction, parse_work_location, parse_yes_no
 from bot.privacy import mask_id_number
 from bot.replies import registration_summary
+from bot.validation.places import township_county
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
 
 TRANSPORT_QUESTION = "外出务工需要坐“点对点”专车吗？"
@@ -93,7 +94,12 @@ class ValidateJobSeekingForm(AssistantFormValidation):
         """A Linyi county or district, short forms accepted."""
         if tracker.get_slot("verified_id_number") and value == tracker.get_slot("county"):
             return {"county": value}  # taken from the case system (may be a county of origin)
-        return await self._validate("county", value, dispatcher, tracker)
+        result = await self._validate("county", value, dispatcher, tracker)
+        county = result.get("county")
+        found = township_county(str(value or ""))
+        if county and found and found[1] == county and county[:2] not in str(value):
+            dispatcher.utter_message(text=f"{found[0]}属于{county}，按{county}登记（不对的话最后可以修改）。")
+        return result
 
     async def validate_person_category(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """脱贫户 / 边缘户 / 搬迁户 … mapped to the official category."""
@@ -107,9 +113,20 @@ class ValidateJobSeekingForm(AssistantFormValidation):
 
     async def validate_work_location(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """本地 or 外出."""
-        if value in ("local", "away"):
-            return {"work_location": value}
-        return await self._validate("work_location", value, dispatcher, tracker)
+        result = (
+            {"work_location": value}
+            if value in ("local", "away")
+            else await self._validate("work_location", value, dispatcher, tracker)
+        )
+        if result.get("work_location") == "local":
+            result["needs_transport"] = False  # the 专车 is for going away to work: not asked after 本地
+        return result
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain: DomainDict) -> list[str]:
+        """The 专车 question only follows 外出务工."""
+        if tracker.get_slot("work_location") == "local":
+            return [s for s in domain_slots if s != "needs_transport"]
+        return list(domain_slots)
 
     async def validate_needs_transport(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """Whether a 点对点 ride is wanted."""

@@ -14,7 +14,7 @@ from actions.base import CaseSystemAction
 from actions.identity import IdentityFormValidation, ensure_verified
 from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityNotProven
 from bot.replies import numbered_status_lines
-from policy_kb.eligibility import evaluate_person, format_findings
+from policy_kb.eligibility_summary import summarize_person
 
 
 class ValidateStatusForm(IdentityFormValidation):
@@ -96,6 +96,5 @@ class ActionShowEligibility(CaseSystemAction):
             dispatcher.utter_message(response="utter_no_record_register_first")
             return _reset()
         kb = services.knowledge_base()
-        findings = evaluate_person(kb, person, services.today())
-        dispatcher.utter_message(text=format_findings(findings, kb.hotline))
+        dispatcher.utter_message(text=summarize_person(kb, person, services.today()))
         return _reset()

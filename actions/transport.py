@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,7 +16,11 @@ from actions.base import CaseSystemAction
 from actions.forms import clear_form_slots
 from actions.identity import IdentityFormValidation, ensure_verified
 from bot import validation
+from bot.validation.dates import needs_confirmation
 from policy_kb.dates import format_date
+
+# "Yes" to "您说的是2027年11月20日出发吗？".
+_CONFIRM_RE = re.compile(r"(?:是|是的|对|对的|没错|确认|嗯|好|好的|就是|是那天|对就那天)[。！!.]?")
 
 
 class ValidateTransportForm(IdentityFormValidation):
@@ -41,11 +46,23 @@ class ValidateTransportForm(IdentityFormValidation):
         """正月初八 / 下周一 / 3月5日, stored as ISO date."""
         if isinstance(value, str) and _is_iso(value):
             return {"departure_date": value}
+        pending = tracker.get_slot("departure_date_pending")
+        if pending and isinstance(value, str) and _CONFIRM_RE.fullmatch(value.strip()):
+            return {"departure_date": pending, "departure_date_pending": None}
+        today = services.today()
 
         def parse(text: str) -> str:
-            return validation.parse_departure_date(text, services.today()).isoformat()
+            return validation.parse_departure_date(text, today).isoformat()
 
-        return await self.validated("departure_date", value, dispatcher, tracker, parse)
+        result = await self.validated("departure_date", value, dispatcher, tracker, parse)
+        chosen = result.get("departure_date")
+        if not chosen:
+            return result
+        question = needs_confirmation(str(value), dt.date.fromisoformat(chosen), today)
+        if question:
+            dispatcher.utter_message(text=question)
+            return {"departure_date": None, "departure_date_pending": chosen}
+        return {"departure_date": chosen, "departure_date_pending": None}
 
     async def validate_party_size(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """How many travel together."""

@@ -18,7 +18,10 @@ _UNSURE_RE = re.compile(r"不知道|不清楚|不确定|说不好|不一定|无�
 _NO_RE = re.compile(r"不|没|无|否|别|甭|算了|免了|拉倒|no\b", re.IGNORECASE)
 _YES_RE = re.compile(r"是|要|需要|对|好|坐|可以|愿意|想|行|嗯|参加|有|中|当然|必须|肯定|ok|yes|确认", re.IGNORECASE)
 _AWAY_RE = re.compile(r"外地|外出|外省|省外|外县|出去|去外|外面|南方|江苏|浙江|上海|广东|北京|异地")
-_LOCAL_RE = re.compile(r"本地|就近|当地|家门口|家附近|县里|本县|附近|不出去|不外出|就地|本村|乡里|镇上")
+_LOCAL_RE = re.compile(
+    r"本地|就近|当地|家门口|家附近|县里|本县|附近|不出去|不外出|就地|本村|乡里|镇上|"
+    r"近点|近一点|近些|离家近|跟前|家边上|家旁边|不出远门|不想出远门|不走远|守家|照顾家"
+)
 
 
 def parse_yes_no(text: str, question: str) -> bool:

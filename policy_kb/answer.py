@@ -43,6 +43,8 @@ ROUTED_ELSEWHERE = frozenset(
         "ask_bot_identity",
     }
 )
+# A clause named by number or title (bot.nlu.overrides sets it from the text).
+CLAUSE_INTENT = "ask_clause"
 ORIGINAL_TEXT_OFFER = "回复“原文”可查看条文原文。"
 
 
@@ -378,10 +380,11 @@ class PolicyResponder:
     def answers_mid_form(self, intent: str | None, text: str) -> bool:
         """Whether a message inside a form is a policy question to answer before going on with the form.
 
-        A question about the document (contact, validity, responsibilities) is; a topic intent is only when
-        the search finds a clause for the text too, so that a name or a place is never taken for a question.
+        A question about the document (contact, validity, responsibilities) or a clause named by number is; a
+        topic intent is only when the search finds a clause for the text too, so that a name or a place is never
+        taken for a question.
         """
-        if intent in DOCUMENT_INTENTS:
+        if intent in DOCUMENT_INTENTS or intent == CLAUSE_INTENT:
             return True
         return self.topic_of_intent(intent) is not None and self.matching_clause(text) is not None
 

@@ -19,6 +19,8 @@ SPRING_FESTIVAL: dict[int, dt.date] = {
     )
 }  # fmt: skip
 MAX_DAYS_AHEAD = 366
+# A departure further ahead than this (and the year not said) is confirmed before it is saved.
+CONFIRM_AFTER_DAYS = 183
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
 _DATE_EXAMPLE = "正月初八、下周一、3月5日"
@@ -45,6 +47,31 @@ def _lunar_day_number(text: str) -> int:
     return parse_chinese_number(text)
 
 
+def _lunar_example(today: dt.date) -> str:
+    """The Gregorian date of the coming 正月初十, as an example (``2月15日``)."""
+    try:
+        day = _lunar_first_month(10, today)
+    except ValidationError:
+        return "3月5日"
+    return f"{day.month}月{day.day}日"
+
+
+def needs_confirmation(text: str, day: dt.date, today: dt.date) -> str | None:
+    """A question to confirm ``day`` before saving it, when the answer did not say the year and the date is far.
+
+    "11月20日" said on 2026-12-01 is read as 2027-11-20: almost a year ahead, more likely a slip than a plan,
+    so it is confirmed instead of saved silently. Dates within six months, or with the year said, need none.
+    """
+    if re.search(r"\d{4}|年", text or "") and not re.search(r"过完年|过了年|年后|明年", text or ""):
+        return None
+    if (day - today).days <= CONFIRM_AFTER_DAYS:
+        return None
+    return (
+        f"您说的是{day.year}年{day.month}月{day.day}日出发吗？离现在还有{(day - today).days}天。"
+        "回复“是”确认，或者说别的日期。"
+    )
+
+
 def _check_range(day: dt.date, today: dt.date) -> dt.date:
     if day < today:
         raise ValidationError("出发日期不能早于今天，请说今天或以后的日期，例如：明天、下周一、3月5日。")
@@ -59,15 +86,29 @@ def parse_departure_date(text: str, today: dt.date) -> dt.date:
     Understands ``正月初八``/``大年初八``/``初八``/``正月十五``/``元宵节`` (via the Spring Festival table),
     ``今天``/``明天``/``后天``/``大后天``, ``周五``/``下周一``/``下下周三``/``这周六``,
     ``3月5日``/``三月五号``/``3.5``/``3/5`` (the next such day not before today) and
-    ``2027-03-05``/``2027年3月5日``.
+    ``2027-03-05``/``2027年3月5日``, ``过了正月十五``/``元宵节以后`` (正月十六) and a leading ``改成``/``改到``.
+    ``过完年``/``年后`` name no day: the error asks which day.
 
     Raises:
         ValidationError: unrecognised text, an impossible date, a date in the past or over a year ahead.
     """
     raw = prepare(text, "出发日期", _DATE_EXAMPLE)
     compact = re.sub(r"[\s,，。!！]", "", raw)
-    compact = re.sub(r"^(?:我们?)?(?:打算|准备|计划|想)?(?:在)?", "", compact)
-    compact = re.sub(r"(?:出发|走|动身|去|的时候|左右|那天|吧|前后)+$", "", compact)
+    compact = re.sub(r"^(?:不对|不是|错了|说错了|哎|唉)+", "", compact)
+    compact = re.sub(r"^(?:出发日期|日期|时间)?(?:改成|改到|换成|改为|改)?", "", compact)
+    compact = re.sub(r"^(?:我们?|俺们?|咱们?)?(?:打算|准备|计划|想)?(?:在)?", "", compact)
+    compact = re.sub(r"(?:出发|走|动身|去|的时候|左右|那天|吧|前后|再走|就走)+$", "", compact)
+
+    # "After the Lantern Festival" is a day; "after the New Year" is a season: ask which day, never guess.
+    if re.fullmatch(
+        r"(?:过了|过完|等过了|等过完)(?:正月)?(?:十五|元宵节?)(?:以后|之后|后)?|(?:正月十五|元宵节?)(?:以后|之后|过后|后)",
+        compact,
+    ):
+        return _lunar_first_month(16, today)
+    if re.fullmatch(
+        r"(?:过完年|过了年|过年(?:以后|之后|后)|年后|年(?:以后|之后)|春节(?:以后|之后|后)|开春|开了春|年初)", compact
+    ):
+        raise ValidationError(f"“{raw}”具体是哪一天？请说个日子，例如：正月初八、正月十六、{_lunar_example(today)}。")
 
     if compact in _RELATIVE_DAYS:
         return _check_range(today + dt.timedelta(days=_RELATIVE_DAYS[compact]), today)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from bot.validation.answers import ValidationError, prepare
+
+TOWNSHIPS_FILE = Path(__file__).with_name("townships.yml")
 
 # Official county/district names of Linyi with the 6-digit area code used in ID numbers.
 LINYI_AREA_CODES: dict[str, str] = {
@@ -37,12 +43,46 @@ _COUNTY_ALIASES: dict[str, str] = {
     "临港": "临沂临港区",
     "临港经济开发": "临沂临港区",
 }
-_PLACE_PREFIX_RE = re.compile(r"^(?:我在|我是|在|山东省?|临沂市?)+")
+_PLACE_PREFIX_RE = re.compile(r"^(?:我在|我是|俺是|俺在|家是|家在|户口在|在|山东省?|临沂市?)+")
 _PLACE_SUFFIX_RE = re.compile(r"(?:的|人|这边|那边|那里|这里)+$")
+
+
+@lru_cache(maxsize=1)
+def townships() -> dict[str, str]:
+    """Town, township or subdistrict name → its county (``李官镇`` → ``兰山区``), from ``townships.yml``."""
+    data = yaml.safe_load(TOWNSHIPS_FILE.read_text(encoding="utf-8"))
+    return {town: county for county, towns in data.items() for town in towns}
+
+
+def township_county(text: str) -> tuple[str, str] | None:
+    """The (town, county) a text names by its town: ``李官镇`` or ``李官`` → (``李官镇``, ``兰山区``)."""
+    for town, county in townships().items():
+        core = re.sub(r"(?:镇|乡|街道)$", "", town)
+        if town in text or (len(core) >= 2 and re.search(rf"{core}(?:镇|乡|街道|的|人|$)", text)):
+            return town, county
+    return None
+
+
+def county_in_text(text: str) -> str | None:
+    """The Linyi county a longer answer names, by its name, a two-character short form or one of its towns.
+
+    ``俺是兰山的李官镇`` → ``兰山区``; ``家是岸堤的`` → ``沂南县``. One-character short forms (``费``) are not searched
+    inside text: they occur in ordinary words (免费).
+    """
+    for county in LINYI_COUNTIES:
+        if county in text:
+            return county
+    for alias, county in sorted(_COUNTY_ALIASES.items(), key=lambda item: -len(item[0])):
+        if len(alias) >= 2 and alias in text:
+            return county
+    found = township_county(text)
+    return found[1] if found else None
 
 
 def validate_linyi_county(text: str) -> str:
     """Normalise a Linyi county, district or zone name: ``兰山`` → ``兰山区``, ``沂南`` → ``沂南县``.
+
+    A longer answer naming a county or one of its towns is placed too: ``俺是兰山的 李官镇`` → ``兰山区``.
 
     Raises:
         ValidationError: the place is not in Linyi or is not recognised.
@@ -56,6 +96,9 @@ def validate_linyi_county(text: str) -> str:
     base = re.sub(r"(?:县|区|市)$", "", place)
     if base in _COUNTY_ALIASES:
         return _COUNTY_ALIASES[base]
+    named = county_in_text(compact)
+    if named:
+        return named
     if compact in ("临沂", "临沂市"):
         raise ValidationError(f"请说具体的县区，例如：{example}。")
     if place and len(place) <= 12 and re.fullmatch(r"[\u4e00-\u9fff]+", place):

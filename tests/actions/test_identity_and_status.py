@@ -67,7 +67,8 @@ async def test_eligibility_for_a_verified_person(seeded_store, tracker_for, disp
     text = dispatcher.messages[0]["text"]
     lines = text.splitlines()
     # 王芳 is 脱贫享受政策人口 and not employed: 以工代赈 applies, 灵活就业 (for flexible workers) does not.
-    assert any(line.startswith("✔ 符合｜第（三）条") and "属于脱贫享受政策人口" in line for line in lines)
-    assert any(line.startswith("✘ 不符合｜第（二）条") and "登记的就业状态是未就业" in line for line in lines)
-    assert any(line.startswith("？需进一步核实｜第（十三）条") for line in lines)
+    assert any(line.startswith("✔ 第（三）条") for line in lines)
+    assert any(line.startswith("？第（十三）条") for line in lines)
+    assert "第（二）条" in next(line for line in lines if line.startswith("不适用："))
+    assert len(text) <= 300
     assert "12333" in lines[-1]

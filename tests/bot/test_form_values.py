@@ -81,3 +81,10 @@ def test_summary_masks_id_and_phone() -> None:
     assert "371302199003154510" not in text and "13812345678" not in text
     assert "138****5678" in text and "脱贫享受政策人口" in text and "外出务工" in text
     assert "“点对点”专车：需要" in text and "技能培训：不需要" in text
+
+
+@pytest.mark.parametrize("text", ["近点", "在家跟前", "离家近的", "近一点就行", "不想出远门"])
+def test_colloquial_local_answers(text: str) -> None:
+    from bot.form_values import parse_work_location
+
+    assert parse_work_location(text) == "local"

@@ -602,3 +602,61 @@ def test_property_month_day_is_the_next_occurrence(today: dt.date, month: int, d
 )
 def test_free_text_keeps_apostrophes_quotes_and_sql_words(text: str) -> None:
     assert v.validate_free_text(text, what="求职意向", example="电工") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("过了正月十五", dt.date(2027, 2, 21)),
+        ("过了十五再走", dt.date(2027, 2, 21)),
+        ("元宵节以后", dt.date(2027, 2, 21)),
+        ("改成初十走", dt.date(2027, 2, 15)),
+        ("不对，过了正月十五再走", dt.date(2027, 2, 21)),
+    ],
+)
+def test_festival_relative_departure_dates(text: str, expected: dt.date) -> None:
+    assert v.parse_departure_date(text, dt.date(2026, 12, 1)) == expected
+
+
+@pytest.mark.parametrize("text", ["过完年", "年后", "过了年", "春节以后"])
+def test_after_new_year_names_no_day_and_is_asked(text: str) -> None:
+    with pytest.raises(ValidationError, match="具体是哪一天"):
+        v.parse_departure_date(text, dt.date(2026, 12, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "asks"),
+    [
+        ("11月20日", dt.date(2027, 11, 20), True),  # said on 2026-12-01: next year, confirm
+        ("2027年11月20日", dt.date(2027, 11, 20), False),  # the year said: no doubt
+        ("正月初八", dt.date(2027, 2, 13), False),
+        ("3月5日", dt.date(2027, 3, 5), False),
+    ],
+)
+def test_far_dates_without_a_year_are_confirmed(text: str, day: dt.date, asks: bool) -> None:
+    from bot.validation.dates import needs_confirmation
+
+    question = needs_confirmation(text, day, dt.date(2026, 12, 1))
+    assert (question is not None) is asks
+    if asks:
+        assert f"{day.year}年{day.month}月{day.day}日" in question
+
+
+@pytest.mark.parametrize(
+    ("text", "county"),
+    [
+        ("俺是兰山的 李官镇", "兰山区"),
+        ("李官镇", "兰山区"),
+        ("家是岸堤的", "沂南县"),
+        ("我在临沂市罗庄区", "罗庄区"),
+        ("苍山", "兰陵县"),
+    ],
+)
+def test_towns_and_longer_answers_resolve_to_their_county(text: str, county: str) -> None:
+    assert v.validate_linyi_county(text) == county
+
+
+def test_every_listed_town_belongs_to_a_linyi_county() -> None:
+    from bot.validation.places import LINYI_COUNTIES, townships
+
+    assert townships() and set(townships().values()) <= set(LINYI_COUNTIES)

@@ -1,0 +1,100 @@
+"""``MessageKindOverrides``: the last NLU component; decides the intent where the text alone is decisive.
+
+Two kinds of message are recognised by their form, not learnt:
+
+- a clause named by number or title (``第（十）条原文``, ``十二条``, ``条款8``, ``用好乡村公益性岗位那一条``) is a
+  clause lookup (``ask_clause``), whatever the classifier guessed (it tends to read "第12条说的啥" as a request
+  for a person), unless the message is a service request (registration, sign-up, status…);
+- a message of only emoji, symbols or punctuation is ``chitchat``: it gets a short reply, never a handoff.
+
+The classifier's own guess stays in ``intent_ranking`` for the analytics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.normalizer import ORIGINAL_TEXT
+from bot.nlu.stateless import StatelessComponent
+
+CLAUSE_INTENT = "ask_clause"
+CHITCHAT_INTENT = "chitchat"
+# Requests that name a clause but ask for a service ("按第十三条报名点对点") keep their intent.
+SERVICE_INTENTS = frozenset(
+    {"register_job_seeking", "sign_up_transport", "check_status", "check_eligibility", "lookup_employer", "stop"}
+)
+
+
+_WECHAT_EMOJI_RE = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]|/:[^\s/]{1,8}")
+
+
+def only_symbols(text: str) -> bool:
+    """Whether ``text`` has something in it but no letter, digit or Chinese character (emoji, ``？？``, ``👍``).
+
+    WeChat's own emoji arrive as codes (``[微笑]``, ``/:strong``); they count as symbols.
+    """
+    stripped = "".join(c for c in _WECHAT_EMOJI_RE.sub("☺", text) if not c.isspace())
+    if not stripped:
+        return False
+    return not any(unicodedata.category(c)[0] in "LN" for c in stripped)
+
+
+def names_clause(text: str) -> bool:
+    """Whether ``text`` names a clause of any document of the knowledge base."""
+    from policy_kb.loader import default_kb  # loaded on first use, never at import
+    from policy_kb.lookup import find_reference
+
+    return any(find_reference(text, doc) is not None for doc in default_kb().documents)
+
+
+def override_intent(message: Message) -> str | None:
+    """The intent the text decides (``ask_clause`` / ``chitchat``), or ``None`` to keep the classifier's."""
+    text = message.get(ORIGINAL_TEXT) or message.get(TEXT) or ""
+    if only_symbols(text):
+        return CHITCHAT_INTENT
+    predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if predicted not in SERVICE_INTENTS and names_clause(text):
+        return CLAUSE_INTENT
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class MessageKindOverrides(StatelessComponent):
+    """Sets the intent of clause lookups and symbol-only messages (see the module docstring)."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Override the intent where the text decides it.
+
+        Args:
+            messages: parsed messages; changed in place.
+
+        Returns:
+            The same messages.
+        """
+        for message in messages:
+            intent = override_intent(message)
+            if intent is None:
+                continue
+            decided: dict[str, Any] = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
+            message.set(INTENT, decided, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to learn.
+
+        Args:
+            training_data: the NLU training data, unchanged.
+
+        Returns:
+            The same training data.
+        """
+        return training_data

@@ -1,0 +1,156 @@
+"""Answers that fit the asker, whole turns through REST on the real model and action server.
+
+Amounts are computed here from the knowledge base's figures, never written down: the test fails if the
+answer promises money the stated facts exclude.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from policy_kb.model import KnowledgeBase
+
+LI_QIANG = ("371321199207081535", "17000000002")  # demo person (bot/cases/demo_data.py)
+MAX_CHARS = 300
+
+
+def _benefit(kb: KnowledgeBase, number: str):
+    return kb.documents[0].clause(number).benefit
+
+
+def test_labor_export_estimate_subtracts_the_stated_exclusions(servers, kb) -> None:
+    reply = servers.say("est-1", "劳务输出补贴：一共20人，其中5个在户籍县内就业，3个合同只有4个月，能补多少钱")
+    cap = _benefit(kb, "十二").amount.value
+    assert f"12人 × 不超过{cap}元 = 最多{12 * cap}元" in reply
+    assert f"{20 * cap}元" not in reply  # the over-promise of the old answer
+    assert "5人在户籍所在县内就业" in reply and "3人合同期4个月" in reply
+    assert len(reply) <= MAX_CHARS
+
+
+def test_work_for_training_estimate_leaves_out_who_already_had_it(servers, kb) -> None:
+    reply = servers.say("est-2", "招了8个脱贫户 其中2个以前享受过以工代训 干了6个月")
+    monthly = _benefit(kb, "一").amount.value
+    assert f"6人 × {monthly}元 × 6个月 = {6 * monthly * 6}元" in reply
+    assert f"{8 * monthly * 6}元" not in reply and "2人已享受过以工代训" in reply
+    assert "2021年底" in reply  # the clause ended: said once, the sum is what the old rule gave
+
+
+@pytest.mark.parametrize(
+    ("message", "qualifying", "months"),
+    [
+        ("我们合作社吸纳了10个边缘户搞以工代训，有3个之前享受过了，干了5个月，能补多少", 7, 5),
+        ("车间招了12个人，其中4个脱贫户4个边缘户，另外4个不是，以工代训干了半年，补贴多少钱", 8, 6),
+    ],
+)
+def test_other_estimates_with_exclusions(servers, kb, message: str, qualifying: int, months: int) -> None:
+    reply = servers.say(f"est-{qualifying}", message)
+    monthly = _benefit(kb, "一").amount.value
+    assert f"{qualifying}人 × {monthly}元 × {months}个月 = {qualifying * monthly * months}元" in reply
+
+
+def test_missing_months_are_asked_not_assumed(servers) -> None:
+    reply = servers.say("est-ask", "帮扶车间招了6个脱贫户，以工代训能补多少钱")
+    assert "最多" in reply or "多少个月" in reply or "几个月" in reply
+
+
+@pytest.mark.parametrize(
+    ("message", "label", "fact"),
+    [
+        ("第（十）条原文", "第（十）条", "失业登记后符合条件的纳入当地就业困难人员范围"),
+        ("第十二条", "第（十二）条", "户籍所在县"),
+        ("条款十二", "第（十二）条", "600元"),
+        ("第12条说的啥", "第（十二）条", "600元"),
+        ("第10条", "第（十）条", "城口县"),
+    ],
+)
+def test_clause_lookup_by_number_never_hands_off(servers, message: str, label: str, fact: str) -> None:
+    reply = servers.say(f"clause-{label}-{len(message)}", message)
+    assert label in reply and fact in reply
+    assert "人工服务请求" not in reply and len(reply) <= MAX_CHARS
+
+
+def test_a_migrant_is_told_which_condition_decides(servers) -> None:
+    reply = servers.say("fact-1", "我是甘肃的脱贫户，在临沂干了三个月了，能算就业困难人员吗")
+    assert "还不符合" in reply and "还不满6个月" in reply
+    other = servers.say("fact-2", "我是重庆城口县的，但不是脱贫户，来临沂打工能享受那个不受居住限制的政策吗")
+    assert "您说您不是" in other and "只针对脱贫人口" in other
+
+
+def test_age_is_answered(servers) -> None:
+    reply = servers.say("fact-age", "我六十岁了还能参加职业技能培训不")
+    assert "没有规定年龄限制" in reply
+
+
+@pytest.mark.parametrize(
+    ("message", "facts"),
+    [
+        ("喂喂能听见不俺想问那个公益岗一次签几年啊", ("1年",)),
+        ("公益岗签几年？劳务输出每人补多少？", ("1年", "600元")),
+        ("来电人说他是沂水县的脱贫户，想问问公益岗合同一次签几年，还有点对点专车坐车要花钱不", ("1年", "点对点")),
+    ],
+)
+def test_long_and_multi_part_messages(servers, message: str, facts: tuple[str, ...]) -> None:
+    reply = servers.say(f"multi-{len(message)}", message)
+    assert all(f in reply for f in facts), reply
+    assert len(reply) <= MAX_CHARS
+
+
+@pytest.mark.parametrize("message", ["😀😀", "👍", "[微笑]", "你是真人还是机器人"])
+def test_chit_chat_gets_a_short_honest_answer_and_no_ticket(servers, message: str) -> None:
+    reply = servers.say(f"chat-{abs(hash(message))}", message)
+    assert "人工服务请求" not in reply and "ZR" not in reply
+    if "机器人" in message:
+        assert "不是真人" in reply
+
+
+def test_an_anonymous_handoff_promises_no_call(servers) -> None:
+    reply = servers.say("anon-human", "转人工")
+    assert "ZR" in reply and "无法给您回电" in reply and "会尽快联系您" not in reply
+    assert "12333" in reply
+
+
+def test_far_ahead_date_is_confirmed_and_festival_dates_understood(servers) -> None:
+    say = servers.say
+    say("far", "我要报名点对点专车")
+    say("far", LI_QIANG[0])
+    say("far", "0002")
+    say("far", "江苏昆山")
+    # Today is 2026-11-28: 11月20日 is next year, nearly a year ahead; confirm, do not save silently.
+    confirm = say("far", "11月20日")
+    assert "2027年11月20日" in confirm and "回复“是”确认" in confirm
+    assert "几个人" in say("far", "不对，过了正月十五再走")
+    done = say("far", "两个人")
+    assert "2027年2月21日" in done and "DD" in done
+
+
+def test_after_new_year_is_asked_which_day(servers) -> None:
+    say = servers.say
+    say("newyear", "我要报名点对点专车")
+    say("newyear", LI_QIANG[0])
+    say("newyear", "0002")
+    say("newyear", "江苏昆山")
+    assert "具体是哪一天" in say("newyear", "过完年")
+
+
+def test_registration_listens_to_towns_and_colloquial_answers(servers) -> None:
+    say = servers.say
+    say("listen", "我想登记找工作")
+    say("listen", _new_id())
+    say("listen", "13912345699")
+    assert "县区" in say("listen", "赵测试")
+    placed = say("listen", "俺是兰山的 李官镇")
+    assert "哪一类" in placed
+    say("listen", "脱贫户")
+    assert "本地" in say("listen", "保洁")
+    after_local = say("listen", "在家跟前")
+    assert "培训" in after_local and "专车" not in after_local  # no 专车 question after 本地
+    summary = say("listen", "不用")
+    assert "兰山区" in summary
+
+
+def _new_id() -> str:
+    """A valid ID number not in the demo data."""
+    from bot.validation import id_check_digit
+
+    first17 = "37132819900101950"
+    return first17 + id_check_digit(first17)
