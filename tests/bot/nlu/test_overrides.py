@@ -1,0 +1,44 @@
+"""The text decides the intent of clause lookups and of symbol-only messages."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.overrides import CHITCHAT_INTENT, CLAUSE_INTENT, MessageKindOverrides, only_symbols, override_intent
+
+
+def _parsed(text: str, intent: str) -> Message:
+    return Message(data={"text": text, "intent": {"name": intent, "confidence": 0.7}, "intent_ranking": []})
+
+
+@pytest.mark.parametrize("text", ["😀😀", "👍", "？？", "[微笑]", "/:strong", "🙏 🙏"])
+def test_symbols_only(text: str) -> None:
+    assert only_symbols(text)
+
+
+@pytest.mark.parametrize("text", ["", "好", "666", "第十条", "ok"])
+def test_not_symbols_only(text: str) -> None:
+    assert not only_symbols(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        ("第12条说的啥", "request_human", CLAUSE_INTENT),
+        ("第（十）条原文", "ask_original_text", CLAUSE_INTENT),
+        ("条款十二", "nlu_fallback", CLAUSE_INTENT),
+        ("😀", "request_human", CHITCHAT_INTENT),
+        ("我要报名第十三条的点对点专车", "sign_up_transport", None),  # a service request keeps its intent
+        ("公益岗签几年", "ask_public_welfare_post", None),
+    ],
+)
+def test_override(text: str, predicted: str, expected: str | None) -> None:
+    assert override_intent(_parsed(text, predicted)) == expected
+
+
+def test_component_sets_intent_and_ranking() -> None:
+    message = _parsed("第12条说的啥", "request_human")
+    MessageKindOverrides().process([message])
+    assert message.get("intent")["name"] == CLAUSE_INTENT
+    assert message.get("intent_ranking")[0]["name"] == CLAUSE_INTENT
