@@ -11,7 +11,7 @@ from typing import Any
 from policy_kb.dates import ClauseStatus, clause_status, clause_time_note, document_expired, format_date
 from policy_kb.estimate import estimate
 from policy_kb.lookup import ClauseReference, find_reference
-from policy_kb.message import split_questions, strip_filler
+from policy_kb.message import is_question, split_questions, strip_filler
 from policy_kb.model import Clause, KnowledgeBase
 from policy_kb.organisations import audience_of, organisation_overview
 from policy_kb.retriever import ClauseRetriever
@@ -45,6 +45,8 @@ ROUTED_ELSEWHERE = frozenset(
 )
 # A clause named by number or title (bot.nlu.overrides sets it from the text).
 CLAUSE_INTENT = "ask_clause"
+# A question that is about none of the clauses; inside a form it is answered (scope and hotline) and the form goes on.
+QUESTION_INTENT = "out_of_scope"
 ORIGINAL_TEXT_OFFER = "回复“原文”可查看条文原文。"
 
 
@@ -380,12 +382,15 @@ class PolicyResponder:
     def answers_mid_form(self, intent: str | None, text: str) -> bool:
         """Whether a message inside a form is a policy question to answer before going on with the form.
 
-        A question about the document (contact, validity, responsibilities) or a clause named by number is; a
-        topic intent is only when the search finds a clause for the text too, so that a name or a place is never
-        taken for a question.
+        A question about the document (contact, validity, responsibilities), a clause named by number, or a
+        plain question about nothing the document covers (answered with the scope and the hotline) is; a topic
+        intent is only when the search finds a clause for the text too, so that a name or a place is never taken
+        for a question.
         """
         if intent in DOCUMENT_INTENTS or intent == CLAUSE_INTENT:
             return True
+        if intent == QUESTION_INTENT:
+            return is_question(text)
         return self.topic_of_intent(intent) is not None and self.matching_clause(text) is not None
 
     def _clause_answer(self, clause: Clause, text: str, on: dt.date) -> Answer:

@@ -45,3 +45,16 @@ def split_questions(text: str) -> list[str]:
     parts = [p.strip(" ，,、") for p in _SPLIT_RE.split(cleaned)]
     parts = [p for p in parts if len(p) >= _MIN_PART]
     return parts or ([cleaned] if cleaned else [])
+
+
+# A question, said plainly ("我先问一下", "要交钱不？"), and the words that do mean stop or no.
+_QUESTION_RE = re.compile(
+    r"[？?]|问一下|问下|请问|想问|先问|吗|么$|不[？?]?$|要不要|多少|几个|怎么|咋|啥|什么|是不是|能不能"
+)
+_REALLY_STOP_RE = re.compile(r"算了|不办了|不登了|不弄了|不报了|不要了|不用了|不想办|取消|停止|退出|结束")
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` asks something rather than saying stop or no: ``我先问一下 登记了要交钱不？``."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return len(text) >= 5 and bool(_QUESTION_RE.search(text)) and not _REALLY_STOP_RE.search(text)

@@ -5,7 +5,12 @@ Two kinds of message are recognised by their form, not learnt:
 - a clause named by number or title (``第（十）条原文``, ``十二条``, ``条款8``, ``用好乡村公益性岗位那一条``) is a
   clause lookup (``ask_clause``), whatever the classifier guessed (it tends to read "第12条说的啥" as a request
   for a person), unless the message is a service request (registration, sign-up, status…);
-- a message of only emoji, symbols or punctuation is ``chitchat``: it gets a short reply, never a handoff.
+- a message of only emoji, symbols or punctuation is ``chitchat``: it gets a short reply, never a handoff;
+- a question the classifier took for a stop or a no ("我先问一下 登记了要交钱不？") is a question
+  (``out_of_scope`` unless the search finds a clause), so that it does not end a form and lose its answers.
+
+A policy intent the classifier chose is kept even when a clause is named: the policy answer looks the clause up
+by number itself; only other intents (a request for a person, the fallback…) are overridden.
 
 The classifier's own guess stays in ``intent_ranking`` for the analytics.
 """
@@ -30,6 +35,7 @@ CHITCHAT_INTENT = "chitchat"
 SERVICE_INTENTS = frozenset(
     {"register_job_seeking", "sign_up_transport", "check_status", "check_eligibility", "lookup_employer", "stop"}
 )
+QUESTION_INTENT = "out_of_scope"
 
 
 _WECHAT_EMOJI_RE = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]|/:[^\s/]{1,8}")
@@ -46,6 +52,13 @@ def only_symbols(text: str) -> bool:
     return not any(unicodedata.category(c)[0] in "LN" for c in stripped)
 
 
+def is_side_question(text: str) -> bool:
+    """Whether ``text`` asks something rather than saying stop or no (see ``policy_kb.message``)."""
+    from policy_kb.message import is_question
+
+    return is_question(text)
+
+
 def names_clause(text: str) -> bool:
     """Whether ``text`` names a clause of any document of the knowledge base."""
     from policy_kb.loader import default_kb  # loaded on first use, never at import
@@ -59,9 +72,11 @@ def override_intent(message: Message) -> str | None:
     text = message.get(ORIGINAL_TEXT) or message.get(TEXT) or ""
     if only_symbols(text):
         return CHITCHAT_INTENT
-    predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    if predicted not in SERVICE_INTENTS and names_clause(text):
+    predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+    if predicted not in SERVICE_INTENTS and not predicted.startswith("ask_") and names_clause(text):
         return CLAUSE_INTENT
+    if predicted in ("stop", "deny") and is_side_question(text):
+        return QUESTION_INTENT
     return None
 
 

@@ -148,9 +148,20 @@ def test_registration_listens_to_towns_and_colloquial_answers(servers) -> None:
     assert "兰山区" in summary
 
 
-def _new_id() -> str:
+def _new_id(sequence: int = 950) -> str:
     """A valid ID number not in the demo data."""
     from bot.validation import id_check_digit
 
-    first17 = "37132819900101950"
+    first17 = f"37132819900101{sequence:03d}"
     return first17 + id_check_digit(first17)
+
+
+def test_a_side_question_does_not_stop_the_form(servers) -> None:
+    say = servers.say
+    say("side", "我想登记找工作")
+    say("side", _new_id(951))
+    say("side", "13912345698")
+    assert "县区" in say("side", "钱测试")
+    side = say("side", "我先问一下 登记了要交钱不？")
+    assert "没有保存" not in side and "已停止" not in side
+    assert "哪一类" in say("side", "费县")  # the form went on with its answers kept

@@ -26,7 +26,7 @@ def test_not_symbols_only(text: str) -> None:
     ("text", "predicted", "expected"),
     [
         ("第12条说的啥", "request_human", CLAUSE_INTENT),
-        ("第（十）条原文", "ask_original_text", CLAUSE_INTENT),
+        ("第（十）条原文", "ask_original_text", None),  # a policy intent is kept: the answer looks the clause up
         ("条款十二", "nlu_fallback", CLAUSE_INTENT),
         ("😀", "request_human", CHITCHAT_INTENT),
         ("我要报名第十三条的点对点专车", "sign_up_transport", None),  # a service request keeps its intent
@@ -42,3 +42,16 @@ def test_component_sets_intent_and_ranking() -> None:
     MessageKindOverrides().process([message])
     assert message.get("intent")["name"] == CLAUSE_INTENT
     assert message.get("intent_ranking")[0]["name"] == CLAUSE_INTENT
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        ("我先问一下 登记了要交钱不？", "stop", "out_of_scope"),
+        ("等等，登记要收费吗", "deny", "out_of_scope"),
+        ("算了不办了", "stop", None),
+        ("不用了", "deny", None),
+    ],
+)
+def test_a_question_is_not_a_stop(text: str, predicted: str, expected: str | None) -> None:
+    assert override_intent(_parsed(text, predicted)) == expected
