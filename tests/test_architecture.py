@@ -138,7 +138,8 @@ LAYERS = [
     ("bot.privacy", ()),
     ("bot.settings", ()),
     ("bot.validation", ("bot.validation", "bot.characters", "policy_kb.vocabulary")),
-    ("bot.nlu", ("bot.nlu", "bot.characters", "bot.validation", "policy_kb.vocabulary")),
+    # The NLU reads the knowledge base (clause numbers and titles decide clause lookups: bot/nlu/overrides.py).
+    ("bot.nlu", ("bot.nlu", "bot.characters", "bot.validation", "policy_kb")),
     (
         "bot.cases",
         (

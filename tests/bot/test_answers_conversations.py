@@ -104,7 +104,7 @@ def test_chit_chat_gets_a_short_honest_answer_and_no_ticket(servers, message: st
 
 
 def test_an_anonymous_handoff_promises_no_call(servers) -> None:
-    """Asked for, a handoff is filed; with no phone on record nobody is promised a call, the chat and the hotline are."""
+    """Asked for, a handoff is filed; nobody without a phone on record is promised a call, the hotline is given."""
     reply = servers.say("anon-human", "转人工")
     assert "ZR" in reply and "12333" in reply
     assert "联系您" not in reply and "回电" not in reply
