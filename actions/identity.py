@@ -9,6 +9,7 @@ the current form after three failures.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,6 +21,12 @@ from bot import settings, validation
 from bot.cases.errors import CaseStoreError
 
 MAX_FAILURES = 3
+# "I never registered": offered the registration, not three failed identity checks.
+NEVER_REGISTERED_RE = re.compile(r"没登记|没有登记|没登过|没做过登记|没注册|没有注册|从来没登|第一次|还没登记|未登记")
+REGISTER_FIRST = (
+    "那需要先做求职登记（身份证号、手机号、姓名、县区等几项），登记后就能报名“点对点”和查询进度。"
+    "现在登记请回复“我要登记”。"
+)
 
 
 def failures(tracker: Tracker) -> int:
@@ -60,7 +67,13 @@ class IdentityFormValidation(AssistantFormValidation):
         )
 
     async def validate_phone_check(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        """The phone on record or its last four digits; verified together with the ID number."""
+        """The phone on record or its last four digits; verified together with the ID number.
+
+        Someone who says they never registered is offered the registration instead of failed checks.
+        """
+        if isinstance(value, str) and NEVER_REGISTERED_RE.search(value):
+            dispatcher.utter_message(text=REGISTER_FIRST)
+            return {"id_number": None, "phone_check": None, "requested_slot": None}
         result = await self.validated("phone_check", value, dispatcher, tracker, validation.validate_phone_or_last4)
         phone, id_number = result.get("phone_check"), tracker.get_slot("id_number")
         if not phone or not id_number:
@@ -81,7 +94,9 @@ class IdentityFormValidation(AssistantFormValidation):
         if left <= 0:
             dispatcher.utter_message(text=locked_out_message())
             return {"id_number": None, "phone_check": None, "verification_failures": count, "requested_slot": None}
-        dispatcher.utter_message(text=f"身份证号和手机号核对不上（还可以再试{left}次）。请重新输入身份证号。")
+        dispatcher.utter_message(
+            text=f"身份证号和手机号核对不上（还可以再试{left}次）。请重新输入身份证号；还没做过求职登记的话，请回复“没登记”。"
+        )
         return {"id_number": None, "phone_check": None, "verification_failures": count}
 
 

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 QUESTIONS: dict[str, str] = {
     "id_number": "请输入您的 18 位身份证号码（只用于核对身份，不会显示给他人）。",
     "phone": "请输入您的手机号码，方便工作人员联系您。",
-    "phone_check": "请输入登记时留的手机号码（也可以只输入后四位）。",
+    "phone_check": "请输入登记时留的手机号码（也可以只输入后四位）；还没做过求职登记的话请回复“没登记”。",
     "person_name": "请问您的姓名是？（与身份证一致）",
     "county": "您的户籍在临沂哪个县区？例如：兰山区、沂南县、费县。",
     "person_category": (

@@ -166,3 +166,18 @@ def test_a_side_question_does_not_stop_the_form(servers) -> None:
     side = say("side", "我先问一下 登记了要交钱不？")
     assert "没有保存" not in side and "已停止" not in side
     assert "哪一类" in say("side", "费县")  # the form went on with its answers kept
+
+
+def test_point_to_point_for_someone_not_registered_offers_registration(servers) -> None:
+    say = servers.say
+    person = _new_id(952)
+    say("newbie", "我要报名点对点专车")
+    assert "没登记" in say("newbie", person)  # the phone question says what to do if never registered
+    offer = say("newbie", "没登记过")
+    assert "先做求职登记" in offer and "核对不上" not in offer
+    assert "身份证" in say("newbie", "我要登记")
+    for answer in [person, "13912345697", "孙测试", "费县", "脱贫户", "进厂", "外出", "要", "不用"]:
+        say("newbie", answer)
+    assert "已登记" in say("newbie", "确认")
+    # Registered in this conversation: the sign-up goes straight to the trip, never an empty reply.
+    assert "去哪里" in say("newbie", "我要报名点对点专车")
