@@ -181,3 +181,24 @@ def test_point_to_point_for_someone_not_registered_offers_registration(servers) 
     assert "已登记" in say("newbie", "确认")
     # Registered in this conversation: the sign-up goes straight to the trip, never an empty reply.
     assert "去哪里" in say("newbie", "我要报名点对点专车")
+
+
+def test_cancel_a_point_to_point_request_from_the_chat(servers) -> None:
+    """Verified owner, the item shown, 是, and the case system says 已取消 afterwards."""
+    say = servers.say
+    say("cancel", "我要报名点对点专车")
+    say("cancel", LI_QIANG[0])
+    say("cancel", "0002")
+    say("cancel", "浙江义乌")
+    say("cancel", "正月初十")
+    done = say("cancel", "一个人")
+    reference = done[done.index("DD") : done.index("DD") + 17]
+    ask = say("cancel", "我想取消点对点报名")  # verified in this conversation: straight to the confirmation
+    assert "要取消的是" in ask and "DD" in ask and "确认取消吗" in ask
+    cancelled_ref = ask[ask.index("DD") : ask.index("DD") + 17]
+    assert "已取消" in say("cancel", "是")
+    say("cancel-check", "查进度")
+    say("cancel-check", LI_QIANG[0])
+    status = say("cancel-check", "0002")
+    assert cancelled_ref in status and "已撤销" in status.split(cancelled_ref, 1)[1].split("\n", 1)[0]
+    assert reference  # the new request had a reference
