@@ -16,7 +16,7 @@ from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
 from bot.cases.errors import CaseStoreError, CaseSystemUnavailable, IdentityLocked, IdentityMismatch
 from bot.cases.records import PersonDetails
-from bot.form_values import parse_correction, parse_work_location, parse_yes_no
+from bot.form_values import parse_corrections, parse_work_location, parse_yes_no
 from bot.privacy import mask_id_number
 from bot.replies import registration_summary
 from bot.validation.places import township_county
@@ -144,16 +144,20 @@ class ValidateJobSeekingForm(AssistantFormValidation):
         """确认 saves; a correction changes one field and shows the summary again."""
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         text = latest_text(tracker)
-        correction = parse_correction(text)
-        if correction:
-            parser = slot_parsers(services.today())[correction.slot]
-            try:
-                new_value = await asyncio.to_thread(parser, correction.value)
-            except validation.ValidationError as error:
-                dispatcher.utter_message(text=error.message)
-                return {"registration_confirmed": None}
+        corrections = parse_corrections(text)
+        if corrections:
+            parsers = slot_parsers(services.today())
+            changed: dict[str, Any] = {}
+            for correction in corrections:  # several in one message: all or none
+                try:
+                    changed[correction.slot] = await asyncio.to_thread(parsers[correction.slot], correction.value)
+                except validation.ValidationError as error:
+                    dispatcher.utter_message(text=error.message)
+                    return {"registration_confirmed": None}
+            if changed.get("work_location") == "local":
+                changed["needs_transport"] = False
             dispatcher.utter_message(response="utter_registration_changed")
-            return {correction.slot: new_value, "registration_confirmed": None}
+            return {**changed, "registration_confirmed": None}
         if intent == "affirm" or text.strip() in ("确认", "确定", "对", "是", "没问题", "无误", "重试", "再试一次"):
             return {"registration_confirmed": True}
         if await self.answer_mid_form_question(dispatcher, tracker):

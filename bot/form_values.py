@@ -87,7 +87,7 @@ _FIELD_WORDS: tuple[tuple[str, str], ...] = (
     ("点对点", "needs_transport"),
     ("培训", "wants_training"),
 )
-_LEADING_CONNECTOR_RE = re.compile(r"^(?:(?:应该|应|改|换)?(?:是|为|成)|[:：，,\s])+")
+_LEADING_CONNECTOR_RE = re.compile(r"^(?:(?:应该|应|改|换)?(?:是|为|成)|就?(?:写成?|填成?)|[:：，,\s])+")
 _CORRECTION_VALUE_RE = re.compile(r"(?:改成|改为|换成|应该是|应是|是|为|:|：|错了[，,]?)\s*(.+)$")
 
 
@@ -117,3 +117,20 @@ def parse_correction(text: str) -> Correction | None:
             if value:
                 return Correction(slot, value)
     return None
+
+
+_PIECES_RE = re.compile(r"[，,；;。\s]+|还有|另外|然后|再把")
+
+
+def parse_corrections(text: str) -> list[Correction]:
+    """Every field a message corrects: ``县区改成河东区 想找的工作就写保洁`` → county and work wanted.
+
+    The message is cut where a new field starts; a single correction is read as :func:`parse_correction` does.
+    """
+    pieces = [p for p in _PIECES_RE.split(unicodedata.normalize("NFKC", text or "")) if p.strip()]
+    found = [c for c in (parse_correction(p) for p in pieces) if c is not None]
+    slots = [c.slot for c in found]
+    if len(found) >= 2 and len(set(slots)) == len(slots):
+        return found
+    single = parse_correction(text)
+    return [single] if single else []

@@ -202,3 +202,13 @@ def test_cancel_a_point_to_point_request_from_the_chat(servers) -> None:
     status = say("cancel-check", "0002")
     assert cancelled_ref in status and "已撤销" in status.split(cancelled_ref, 1)[1].split("\n", 1)[0]
     assert reference  # the new request had a reference
+
+
+def test_several_corrections_in_one_message(servers) -> None:
+    say = servers.say
+    say("fix2", "我想登记找工作")
+    for answer in [_new_id(953), "13912345696", "吴测试", "沂南", "脱贫户", "进厂", "外出", "要", "不用"]:
+        summary = say("fix2", answer)
+    assert "沂南县" in summary
+    fixed = say("fix2", "县区改成河东区 想找的工作就写保洁")
+    assert "已修改" in fixed and "河东区" in fixed and "保洁" in fixed

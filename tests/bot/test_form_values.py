@@ -88,3 +88,18 @@ def test_colloquial_local_answers(text: str) -> None:
     from bot.form_values import parse_work_location
 
     assert parse_work_location(text) == "local"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("县区改成河东区 想找的工作就写保洁", [("county", "河东区"), ("work_wanted", "保洁")]),
+        ("手机号改成13912340000", [("phone", "13912340000")]),
+        ("县区改成河东区，想找的工作改成保洁，手机号改成13912340000",
+         [("county", "河东区"), ("work_wanted", "保洁"), ("phone", "13912340000")]),
+    ],
+)  # fmt: skip
+def test_several_corrections_in_one_message(text: str, expected: list[tuple[str, str]]) -> None:
+    from bot.form_values import parse_corrections
+
+    assert [(c.slot, c.value) for c in parse_corrections(text)] == expected
