@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.forms import clear_form_slots, latest_text
-from actions.identity import IdentityFormValidation, channel_of, ensure_verified
+from actions.identity import IdentityFormValidation, ensure_verified
 from bot.cases.errors import CaseStoreError
 from bot.cases.records import StatusItem
 from bot.form_values import parse_yes_no
@@ -87,7 +87,7 @@ class ActionAskCancelConfirmed(Action):
         id_number = await ensure_verified(dispatcher, tracker)
         if not id_number:
             return [SlotSet("cancel_confirmed", False)]
-        access = services.access_for(tracker.sender_id, channel_of(tracker), "取消报名或登记")
+        access = services.access_for(tracker, "取消报名或登记")
         try:
             items = await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
         except CaseStoreError as error:

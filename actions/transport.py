@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -21,6 +21,20 @@ from policy_kb.dates import format_date
 
 # "Yes" to "您说的是2027年11月20日出发吗？".
 _CONFIRM_RE = re.compile(r"(?:是|是的|对|对的|没错|确认|嗯|好|好的|就是|是那天|对就那天)[。！!.]?")
+
+
+class ActionAskDepartureDate(Action):
+    """Asks for the departure date, except while a far-ahead date waits for its confirmation."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_departure_date"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """The question of the domain (utter_ask_departure_date), unless a confirmation was just asked."""
+        if not tracker.get_slot("departure_date_pending"):
+            dispatcher.utter_message(response="utter_ask_departure_date")
+        return []
 
 
 class ValidateTransportForm(IdentityFormValidation):

@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from actions.clarify import clarify
 from actions.employer import estimate_text, subsidy_kind_of
 from bot.domain_responses import response_text
@@ -42,6 +44,7 @@ SETS: dict[str, str] = {
     "applied": "按所述情况判断是否符合",
 }
 SET_DIR = PROJECT_ROOT / "tests" / "policy_eval"
+DOMAIN = PROJECT_ROOT / "domain.yml"
 # Intents that start a form asking for an ID number: no answer to the question in this turn.
 FORM_INTENTS = {"register_job_seeking", "sign_up_transport", "check_status", "check_eligibility", "lookup_employer"}
 NOT_ANSWERED = {*ROUTED_ELSEWHERE, "chitchat", "ask_bot_identity", *FORM_INTENTS}
@@ -59,6 +62,12 @@ class SetScore:
         """Share of questions with every fact and the right citation."""
         n = max(1, len(self.outcomes))
         return sum(o.all_facts and o.citation_right for o in self.outcomes) / n
+
+
+def form_question(slot: str) -> str:
+    """What the form says to ask for ``slot`` (``utter_ask_<slot>`` of the domain)."""
+    responses = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"]
+    return responses[f"utter_ask_{slot}"][0]["text"]
 
 
 def estimate_form_reply(text: str, on) -> tuple[str, str | None]:
