@@ -21,6 +21,7 @@ from actions.identity import IdentityFormValidation, ensure_verified
 from bot.cases.errors import CaseStoreError
 from bot.cases.records import StatusItem
 from bot.form_values import parse_yes_no
+from bot.replies import status_line
 from bot.validation import ValidationError
 from policy_kb.vocabulary import CLOSED_STATUSES, ITEM_KIND_LABELS
 
@@ -99,7 +100,7 @@ class ActionAskCancelConfirmed(Action):
             what = ITEM_KIND_LABELS.get(kind, "报名或登记") if kind else "报名或登记"
             dispatcher.utter_message(text=f"没有找到您名下还在办理中的{what}，不需要取消。")
             return [SlotSet("cancel_confirmed", False), SlotSet("cancel_reference", None)]
-        dispatcher.utter_message(text=f"要取消的是：{item.describe()}。{CONFIRM_QUESTION}")
+        dispatcher.utter_message(text=f"要取消的是：{status_line(item)}。{CONFIRM_QUESTION}")
         return [SlotSet("cancel_reference", item.reference)]
 
 
