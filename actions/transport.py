@@ -31,9 +31,9 @@ class ActionAskDepartureDate(Action):
         return "action_ask_departure_date"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        """The question of the domain (utter_ask_departure_date), unless a confirmation was just asked."""
+        """The question of the domain (utter_departure_date_question), unless a confirmation was just asked."""
         if not tracker.get_slot("departure_date_pending"):
-            dispatcher.utter_message(response="utter_ask_departure_date")
+            dispatcher.utter_message(response="utter_departure_date_question")
         return []
 
 
