@@ -258,7 +258,7 @@ def generate_conversations(engine: Engine, turns: int, first_ts: int) -> None:
     def series(limit: int) -> tuple[str, str]:
         if sqlite:
             return f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {limit}) ", "seq"
-        return "", f"generate_series(1, {limit}) AS seq(n)"
+        return "", f"generate_series(1::bigint, {limit}) AS seq(n)"
 
     weights = (12, 10, 10, 8, 8, 8, 10, 6, 2, 5, 8, 4, 4, 3, 2)
     intent = _case("(n * 7919) % 100", _cumulative(INTENTS, weights))
