@@ -131,8 +131,14 @@ def _location_in(text: str) -> str | None:
     return None
 
 
+# "一个月给多少钱" asks the monthly rate; it states no months.
+_RATE_QUESTION_RE = re.compile(
+    r"(?:多少钱|几块钱)?(?:一个月|每个月|每月)(?=多少|给多少|给|能补|补多少|发多少|能拿|能领|的钱)|多少钱一个月"
+)
+
+
 def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "")
+    text = _RATE_QUESTION_RE.sub("", unicodedata.normalize("NFKC", text or ""))
     return text.replace("两个", "二个").replace("俩", "二个")
 
 

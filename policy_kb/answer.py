@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
@@ -402,7 +403,10 @@ class PolicyResponder:
                 result = estimate_groups(clause, facts)
                 if result is not None:
                     return answer_estimate(self.kb, clause, on, result)
-            if facts.about_a_person:
+            # An employer saying "招了几个脱贫户" describes its workers, not itself: the category alone does not
+            # make a clause for employers a question about the asker's own eligibility.
+            only_category = facts.about_a_person and not dataclasses.replace(facts, category=None).about_a_person
+            if facts.about_a_person and not (only_category and "worker" not in clause.audiences):
                 applied = apply_to_person(clause, facts)
                 if applied is not None:
                     return answer_applied(self.kb, clause, on, applied)
