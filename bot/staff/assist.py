@@ -159,6 +159,12 @@ def _domain() -> dict[str, Any]:
     return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
 
 
+def _response_text(name: str | None) -> str:
+    """The text of a domain response (``utter_…``) as Rasa renders it for a message that names one."""
+    variants = (_domain().get("responses") or {}).get(name or "") or []
+    return (variants[0].get("text") or "") if variants else ""
+
+
 async def bot_reply(parse: dict[str, Any]) -> tuple[str, list[str], str | None]:
     """What the bot says to a first message with this parse: its text, the buttons' titles and the clause cited.
 
@@ -182,7 +188,8 @@ async def bot_reply(parse: dict[str, Any]) -> tuple[str, list[str], str | None]:
     )
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerPolicy().run(dispatcher, tracker, _domain())
-    text = "\n".join(m.get("text") or "" for m in dispatcher.messages if m.get("text"))
+    texts = [m.get("text") or _response_text(m.get("response")) for m in dispatcher.messages]
+    text = "\n".join(t for t in texts if t)
     options = [b.get("title", "") for m in dispatcher.messages for b in m.get("buttons") or []]
     refs = [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == "last_clause"]
     return text, options, (refs[-1] if refs else None)
