@@ -7,7 +7,9 @@ Two kinds of message are recognised by their form, not learnt:
   for a person), unless the message is a service request (registration, sign-up, status…);
 - a message of only emoji, symbols or punctuation is ``chitchat``: it gets a short reply, never a handoff;
 - a question the classifier took for a stop or a no ("我先问一下 登记了要交钱不？") is a question
-  (``out_of_scope`` unless the search finds a clause), so that it does not end a form and lose its answers.
+  (``out_of_scope`` unless the search finds a clause), so that it does not end a form and lose its answers;
+- a question behind call noise that the classifier took for a greeting ("喂喂能听见不俺想问那个公益岗一次签几年啊")
+  is a question too: the greeting is the noise, not what the caller wants.
 
 A policy intent the classifier chose is kept even when a clause is named: the policy answer looks the clause up
 by number itself; only other intents (a request for a person, the fallback…) are overridden.
@@ -59,6 +61,15 @@ def is_side_question(text: str) -> bool:
     return is_question(text)
 
 
+def is_question_behind_noise(text: str) -> bool:
+    """Whether ``text`` still asks something once the filler of calls and voice input is removed."""
+    from policy_kb.message import is_question, strip_filler
+
+    rest = strip_filler(text)
+    typed = "".join(unicodedata.normalize("NFKC", text).split())
+    return len("".join(rest.split())) < len(typed) and is_question(rest)
+
+
 def names_clause(text: str) -> bool:
     """Whether ``text`` names a clause of any document of the knowledge base."""
     from policy_kb.loader import default_kb  # loaded on first use, never at import
@@ -76,6 +87,8 @@ def override_intent(message: Message) -> str | None:
     if predicted not in SERVICE_INTENTS and not predicted.startswith("ask_") and names_clause(text):
         return CLAUSE_INTENT
     if predicted in ("stop", "deny") and is_side_question(text):
+        return QUESTION_INTENT
+    if predicted == "greet" and is_question_behind_noise(text):
         return QUESTION_INTENT
     return None
 

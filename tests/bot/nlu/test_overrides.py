@@ -55,3 +55,17 @@ def test_component_sets_intent_and_ranking() -> None:
 )
 def test_a_question_is_not_a_stop(text: str, predicted: str, expected: str | None) -> None:
     assert override_intent(_parsed(text, predicted)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        ("喂喂能听见不俺想问那个公益岗一次签几年啊", "greet", "out_of_scope"),
+        ("喂 能听到吗 点对点专车要钱不", "greet", "out_of_scope"),
+        ("喂喂能听见不", "greet", None),  # only noise: a greeting it is
+        ("你好", "greet", None),
+        ("你好，请问公益岗签几年", "greet", None),  # no call noise: the classifier's guess stands
+    ],
+)
+def test_a_question_behind_call_noise_is_not_a_greeting(text: str, predicted: str, expected: str | None) -> None:
+    assert override_intent(_parsed(text, predicted)) == expected
