@@ -16,7 +16,7 @@
 * **Health**: Rasa wraps every tracker store in ``FailSafeTrackerStore``, which silently keeps a failed
   save in process memory and starts a fresh conversation when a retrieve fails. Every failure passes
   through this class first: it is logged at CRITICAL and counted in :data:`HEALTH`, which the Rasa-side
-  health endpoint (:mod:`bot.channels.health`) reports.
+  health endpoint (:mod:`bot.durable.health`) reports.
 """
 
 from __future__ import annotations

@@ -16,17 +16,25 @@ from evaluation.bench import load, servers
 TRANSPORT_SLOTS = ("id_number", "phone_check", "destination", "departure_date", "party_size")
 
 
+# The departure date is asked by action_ask_departure_date (it confirms far dates first), in these words.
+ASKED_WITH = {"departure_date": "utter_departure_date_question"}
+
+
+def _asked_with(slot: str) -> str:
+    return ASKED_WITH.get(slot, f"utter_ask_{slot}")
+
+
 def test_floor_asks_the_assistants_questions():
     """The floor bot asks the sign-up questions in the assistant's words, so the sender answers both alike."""
     domain = yaml.safe_load((servers.FLOOR_DIR / "domain.yml").read_text(encoding="utf-8"))
     assert domain["forms"]["transport_form"]["required_slots"] == list(TRANSPORT_SLOTS)
     for slot in TRANSPORT_SLOTS:
-        assert domain["responses"][f"utter_ask_{slot}"][0]["text"] == response_text(f"utter_ask_{slot}")
+        assert domain["responses"][f"utter_ask_{slot}"][0]["text"] == response_text(_asked_with(slot))
 
 
 @pytest.mark.parametrize("slot", TRANSPORT_SLOTS)
 def test_every_sign_up_question_gets_its_answer(slot):
-    message, pos, was_answer = load.next_message(3, response_text(f"utter_ask_{slot}"), 0)
+    message, pos, was_answer = load.next_message(3, response_text(_asked_with(slot)), 0)
     expected = {
         "id_number": "371321199207081535",
         "phone_check": "0002",

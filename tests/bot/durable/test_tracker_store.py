@@ -16,8 +16,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import crypto
 from bot import settings as settings_mod
-from bot.channels.health import health_report
 from bot.durable import tracker_store as ts
+from bot.durable.health import health_report
 
 ROOT = Path(__file__).resolve().parents[3]
 ID_NUMBER, PHONE = "371302198503120427", "17000000001"

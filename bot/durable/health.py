@@ -40,7 +40,7 @@ def health_report(agent: Any) -> tuple[int, dict[str, Any]]:
 
 
 class HealthInput(InputChannel):
-    """A channel that only answers the health check (``bot.channels.health.HealthInput`` in credentials.yml)."""
+    """A channel that only answers the health check (``bot.durable.health.HealthInput`` in credentials.yml)."""
 
     @classmethod
     def name(cls) -> str:
