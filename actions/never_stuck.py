@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.validation.answers import MAX_ANSWER_LENGTH
+
 # The service intents, the form each starts and how the service is called in a reply.
 SERVICES: Mapping[str, tuple[str, str]] = {
     "register_job_seeking": ("job_seeking_form", "求职登记"),
@@ -45,7 +47,13 @@ class Switch:
 
 
 def requested_service(parse: Mapping[str, Any], active_form: str | None) -> Switch | None:
-    """The other service the message confidently asks for inside ``active_form``, or ``None``."""
+    """The other service the message confidently asks for inside ``active_form``, or ``None``.
+
+    A message too long to be an answer is not a request either: the form says it is too long and keeps its
+    answers (a pasted wall of text can look like anything to the classifier).
+    """
+    if len(parse.get("text") or "") > MAX_ANSWER_LENGTH:
+        return None
     intent = parse.get("intent") or {}
     name = intent.get("name") or ""
     if name not in SERVICES or float(intent.get("confidence") or 0) < SWITCH_CONFIDENCE:
