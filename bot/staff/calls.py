@@ -33,6 +33,8 @@ CHANNEL_LABELS = {"phone": "电话", "rest": "网页/App", "wechat": "微信"}
 STATUS_LABELS = {"open": "进行中", "ended": "待填写小结", "saved": "已保存"}
 MAX_SUMMARY = 4000
 MAX_FOLLOW_UP = 1000
+# A long call (an agent looking up many questions) still gets a draft that can be saved as it stands.
+MAX_DRAFT_QUESTIONS = 20
 AUDIENCE_TO_CALLER = {"worker": "worker", "employer": "employer", "hr_agency": "hr_agency"}
 
 
@@ -233,7 +235,9 @@ class Calls:
         """Save the agent's summary; only the agent who handled it (or a supervisor) may."""
         if caller_type not in CALLER_TYPES:
             raise ContactError("请选择来电人类型")
-        summary = summary.strip()
+        # Browsers send a textarea's line ends as \r\n: count them as the one character they are.
+        summary = summary.replace("\r\n", "\n").strip()
+        follow_up = follow_up.replace("\r\n", "\n")
         if not summary:
             raise ContactError("小结内容不能为空")
         if len(summary) > MAX_SUMMARY or len(follow_up) > MAX_FOLLOW_UP:
@@ -283,6 +287,14 @@ class Calls:
             return [_contact(row, username) for row, username in session.execute(stmt)]
 
 
+def _within(text: str, limit: int) -> str:
+    """``text`` cut at a line end so that it fits ``limit`` characters (marked when cut)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 2].rsplit("\n", 1)[0]
+    return cut + "\n……"
+
+
 def draft(contact: Contact) -> Draft:
     """The summary draft: caller type, questions with the clauses cited and their validity, case actions, follow-ups."""
     questions = [e for e in contact.events if e.get("type") == "question"]
@@ -297,7 +309,7 @@ def draft(contact: Contact) -> Draft:
         lines.append("身份核验：未核验")
     if questions:
         lines.append("咨询问题：")
-        for i, q in enumerate(questions, 1):
+        for i, q in enumerate(questions[:MAX_DRAFT_QUESTIONS], 1):
             if q.get("clause"):
                 cited = f"答复依据 {q.get('clause_label')}（{q.get('validity')}）"
             elif q.get("kind") == "clarify":
@@ -305,6 +317,8 @@ def draft(contact: Contact) -> Draft:
             else:
                 cited = "知识库无对应条款"
             lines.append(f"{i}. {q.get('text')} —— {cited}")
+        if len(questions) > MAX_DRAFT_QUESTIONS:
+            lines.append(f"……另有 {len(questions) - MAX_DRAFT_QUESTIONS} 个问题未列出")
     replies = [e for e in contact.events if e.get("type") == "agent_reply"]
     if replies:
         lines.append(f"坐席回复用户 {len(replies)} 条")
@@ -325,8 +339,8 @@ def draft(contact: Contact) -> Draft:
     caller_type = "worker" if verified or actions else "other"
     return Draft(
         caller_type=contact.caller_type or caller_type,
-        summary="\n".join(lines),
-        follow_up="\n".join(dict.fromkeys(follow)),
+        summary=_within("\n".join(lines), MAX_SUMMARY),
+        follow_up=_within("\n".join(dict.fromkeys(follow)), MAX_FOLLOW_UP),
         lines=lines,
     )
 

@@ -100,3 +100,23 @@ def test_search_finds_saved_records_and_the_export_opens_in_excel(setup) -> None
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][0] == "联系记录" and len(rows) == 4
     assert rows[2][7] == '\'=HYPERLINK("http://x")'  # a formula is exported as text
+
+
+def test_a_long_call_still_gets_a_draft_that_can_be_saved_as_it_stands(setup) -> None:
+    calls, agent, _, _ = setup
+    for i in range(120):
+        calls.record_question(
+            agent, _question(f"第{i}个问题：社保怎么交，补贴多少钱，要准备什么材料", None, None, None, None)
+        )
+    ended = calls.end(agent)
+    proposal = draft(ended)
+    assert "另有 100 个问题未列出" in proposal.summary
+    # saved exactly as drafted, with the browser's \r\n line ends
+    saved = calls.save(
+        agent,
+        ended.id,
+        caller_type=proposal.caller_type,
+        summary=proposal.summary.replace("\n", "\r\n"),
+        follow_up=proposal.follow_up.replace("\n", "\r\n"),
+    )
+    assert saved.summary == proposal.summary
