@@ -33,7 +33,8 @@ CHANNEL_LABELS = {"phone": "电话", "rest": "网页/App", "wechat": "微信"}
 STATUS_LABELS = {"open": "进行中", "ended": "待填写小结", "saved": "已保存"}
 MAX_SUMMARY = 4000
 MAX_FOLLOW_UP = 1000
-# A long call (an agent looking up many questions) still gets a draft that can be saved as it stands.
+# A long call (an agent looking up many questions) still gets a draft that can be saved as it stands; it lists
+# the latest questions.
 MAX_DRAFT_QUESTIONS = 20
 AUDIENCE_TO_CALLER = {"worker": "worker", "employer": "employer", "hr_agency": "hr_agency"}
 
@@ -309,7 +310,10 @@ def draft(contact: Contact) -> Draft:
         lines.append("身份核验：未核验")
     if questions:
         lines.append("咨询问题：")
-        for i, q in enumerate(questions[:MAX_DRAFT_QUESTIONS], 1):
+        earlier = max(0, len(questions) - MAX_DRAFT_QUESTIONS)
+        if earlier:  # a long call: the latest questions are the ones the summary is about
+            lines.append(f"（此前另有 {earlier} 个问题未列出）")
+        for i, q in enumerate(questions[earlier:], earlier + 1):
             if q.get("clause"):
                 cited = f"答复依据 {q.get('clause_label')}（{q.get('validity')}）"
             elif q.get("kind") == "clarify":
@@ -317,8 +321,6 @@ def draft(contact: Contact) -> Draft:
             else:
                 cited = "知识库无对应条款"
             lines.append(f"{i}. {q.get('text')} —— {cited}")
-        if len(questions) > MAX_DRAFT_QUESTIONS:
-            lines.append(f"……另有 {len(questions) - MAX_DRAFT_QUESTIONS} 个问题未列出")
     replies = [e for e in contact.events if e.get("type") == "agent_reply"]
     if replies:
         lines.append(f"坐席回复用户 {len(replies)} 条")

@@ -110,7 +110,8 @@ def test_a_long_call_still_gets_a_draft_that_can_be_saved_as_it_stands(setup) ->
         )
     ended = calls.end(agent)
     proposal = draft(ended)
-    assert "另有 100 个问题未列出" in proposal.summary
+    assert "此前另有 100 个问题未列出" in proposal.summary
+    assert "第119个问题" in proposal.summary and "第99个问题" not in proposal.summary
     # saved exactly as drafted, with the browser's \r\n line ends
     saved = calls.save(
         agent,
