@@ -297,7 +297,7 @@ def _within(text: str, limit: int) -> str:
 
 
 def draft(contact: Contact) -> Draft:
-    """The summary draft: caller type, questions with the clauses cited and their validity, case actions, follow-ups."""
+    """The summary draft: caller type, case actions, questions with the clauses cited and their validity, follow-ups."""
     questions = [e for e in contact.events if e.get("type") == "question"]
     actions = [e for e in contact.events if e.get("type") == "case_action"]
     verified = contact.verified
@@ -308,6 +308,11 @@ def draft(contact: Contact) -> Draft:
         lines.append(f"身份核验：{verified.get('person')}，已核对身份证号和登记手机号（{verified.get('method')}）")
     else:
         lines.append("身份核验：未核验")
+    # What was done for the caller comes first: the list of contacts shows the beginning of each summary.
+    if actions:
+        lines.append("代办业务：")
+        for a in actions:
+            lines.append(f"- {a.get('what')}：{a.get('reference')}（{a.get('status', '已提交')}）")
     if questions:
         lines.append("咨询问题：")
         earlier = max(0, len(questions) - MAX_DRAFT_QUESTIONS)
@@ -324,10 +329,6 @@ def draft(contact: Contact) -> Draft:
     replies = [e for e in contact.events if e.get("type") == "agent_reply"]
     if replies:
         lines.append(f"坐席回复用户 {len(replies)} 条")
-    if actions:
-        lines.append("代办业务：")
-        for a in actions:
-            lines.append(f"- {a.get('what')}：{a.get('reference')}（{a.get('status', '已提交')}）")
     follow: list[str] = []
     for q in questions:
         if q.get("validity_status") and q.get("validity_status") != "active":
