@@ -299,7 +299,7 @@ class PolicyResponder:
     def __init__(
         self,
         kb: KnowledgeBase,
-        intent_threshold: float = 0.5,
+        intent_threshold: float = 0.4,
         retrieval_threshold: float = 6.0,
         strong_retrieval: float = 15.0,
         count_people: Callable[[str], int | None] | None = None,
@@ -309,7 +309,8 @@ class PolicyResponder:
 
         Args:
             kb: the knowledge base.
-            intent_threshold: NLU confidence from which an intent is trusted.
+            intent_threshold: NLU confidence from which an intent is trusted (the NLU fallback threshold in
+                config.yml: an intent the NLU did not send to the clarification is not second-guessed).
             retrieval_threshold: BM25 score from which a search hit is answered.
             strong_retrieval: BM25 score at which the question is clearly about a clause even though the
                 NLU called it out of scope (typos and unusual wording).
