@@ -58,6 +58,7 @@ class Settings:
     event_broker_url: str = DEFAULT_EVENT_BROKER_URL
     analytics_queue: str = DEFAULT_ANALYTICS_QUEUE
     analytics_poll_seconds: float = 5.0
+    analytics_case_refresh_seconds: float = 60.0
     followup_days: int = 30
     rest_channel: str = "open"
     rest_channel_token: str = ""
@@ -161,6 +162,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         event_broker_url=env.get("EVENT_BROKER_URL", "") or DEFAULT_EVENT_BROKER_URL,
         analytics_queue=env.get("ANALYTICS_QUEUE", "") or DEFAULT_ANALYTICS_QUEUE,
         analytics_poll_seconds=_positive_number(env, "ANALYTICS_POLL_SECONDS", 5.0),
+        analytics_case_refresh_seconds=_positive_number(env, "ANALYTICS_CASE_REFRESH_SECONDS", 60.0),
         followup_days=_positive(env, "FOLLOWUP_DAYS", 30),
         rest_channel=(env.get("REST_CHANNEL", "") or "open").strip().lower(),
         rest_channel_token=env.get("REST_CHANNEL_TOKEN", ""),

@@ -118,6 +118,22 @@ STATUS_LABELS: Mapping[str, str] = _frozen(
 # Statuses after which a request is finished; a new request of the same kind may then be made.
 CLOSED_STATUSES: frozenset[str] = frozenset({"rejected", "completed", "cancelled"})
 
+# Whether a clause applies on a day (the values of policy_kb.dates.ClauseStatus).
+VALIDITY_LABELS: Mapping[str, str] = _frozen(
+    {
+        "active": "现行有效",
+        "clause_expired": "本条已到期",
+        "document_expired": "文件已到期",
+        "not_yet_issued": "尚未施行",
+    }
+)
+# Channels a conversation comes through (Rasa's input channel names).
+CHANNEL_LABELS: Mapping[str, str] = _frozen({"wechat": "微信公众号", "rest": "REST 接口", "unknown": "未知渠道"})
+# How the assistant dealt with a user's turn (the supervisor's dashboard).
+TURN_OUTCOME_LABELS: Mapping[str, str] = _frozen(
+    {"answered": "已回答", "clarification": "进入澄清", "fallback": "进入兜底", "handoff": "转人工"}
+)
+
 # Kinds of item a status answer lists.
 ITEM_KIND_LABELS: Mapping[str, str] = _frozen(
     {

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.analytics.case_figures import refresh_case_figures
 from bot.analytics.ingest import CHINA, latency_bucket, refresh_days
 from bot.analytics.queries import Filters, enquiry_panel, followup_rows, monitor_panel, turn_rows
 from bot.cases.admin import migrate
@@ -141,6 +142,10 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
     )  # fmt: skip
     registered = rng.sample(range(1, persons + 1), int(persons * 0.6))
 
+    def distinct_persons(count: int) -> list[int]:
+        # One open request of a kind per person (the partial unique indexes of migration 0006).
+        return rng.sample(range(1, persons + 1), count)
+
     def registration_rows() -> Iterator[tuple]:
         for n, pid in enumerate(registered, 1):
             status = rng.choices(STATUSES, weights=(30, 25, 30, 5, 5, 5))[0]
@@ -170,9 +175,9 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
         ["id", "reference", "person_id", "destination", "departure_date", "party_size", "status", "created_at",
          "updated_at"],
         (
-            (n, f"CX-BENCH-{n:08d}", rng.randrange(1, persons + 1), "江苏昆山", end.isoformat(), 1 + n % 3,
-             rng.choice(STATUSES), moment(), str(now))
-            for n in range(1, persons // 5 + 1)
+            (n, f"CX-BENCH-{n:08d}", pid, "江苏昆山", end.isoformat(), 1 + n % 3, rng.choice(STATUSES), moment(),
+             str(now))
+            for n, pid in enumerate(distinct_persons(persons // 5), 1)
         ),
     )  # fmt: skip
     bulk_insert(
@@ -180,9 +185,8 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
         "training_enrolments",
         ["id", "reference", "person_id", "course", "status", "created_at", "updated_at"],
         (
-            (n, f"PX-BENCH-{n:08d}", rng.randrange(1, persons + 1), "家政服务员", rng.choice(STATUSES), moment(),
-             str(now))
-            for n in range(1, persons // 6 + 1)
+            (n, f"PX-BENCH-{n:08d}", pid, "家政服务员", rng.choice(STATUSES), moment(), str(now))
+            for n, pid in enumerate(distinct_persons(persons // 6), 1)
         ),
     )  # fmt: skip
     bulk_insert(
@@ -191,9 +195,8 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
         ["id", "reference", "applicant_person_id", "beneficiary_person_id", "clause", "amount_yuan", "months", "status",
          "created_at", "updated_at"],
         (
-            (n, f"BT-BENCH-{n:08d}", rng.randrange(1, persons + 1), None, 12, 500, None, rng.choice(STATUSES),
-             moment(), str(now))
-            for n in range(1, persons // 10 + 1)
+            (n, f"BT-BENCH-{n:08d}", pid, None, 12, 500, None, rng.choice(STATUSES), moment(), str(now))
+            for n, pid in enumerate(distinct_persons(persons // 10), 1)
         ),
     )  # fmt: skip
     timings["case tables"] = time.perf_counter() - t0
@@ -220,6 +223,10 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
     with Session(engine, future=True) as session, session.begin():
         refresh_days(session, (start, end))
     timings["daily tables"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with Session(engine, future=True) as session, session.begin():
+        refresh_case_figures(session, end, time.time())
+    timings["case figures"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
@@ -285,11 +292,11 @@ def generate_conversations(engine: Engine, turns: int, first_ts: int) -> None:
         if sqlite:
             cursor.execute("BEGIN")
         cursor.execute(
-            f"{prefix}INSERT INTO analytics_turns (id, conversation_id, sender_key, ts, day, channel, intent,"
+            f"{prefix}INSERT INTO analytics_turns (id, conversation_id, sender_key, ts, day, channel, county, intent,"
             " confidence, text_masked, outcome, clause, response_ms, response_bucket) "
             f"SELECT 't' || CAST(n AS TEXT), 'c' || CAST(c AS TEXT), 's' || CAST(c AS TEXT), "
             f"{start_ts} + ((n - 1) % 4) * 20, {day(f'{start_ts} + ((n - 1) % 4) * 20')}, "
-            "CASE WHEN c % 5 = 0 THEN 'rest' ELSE 'wechat' END, intent, 0.8, "
+            f"CASE WHEN c % 5 = 0 THEN 'rest' ELSE 'wechat' END, CASE WHEN c % 5 < 2 THEN {county} END, intent, 0.8, "
             "CASE WHEN intent = 'nlu_fallback' OR (n * 13) % 100 = 0 "
             "THEN '示例含糊问题' || CAST((n * 31) % 400 AS TEXT) ELSE '示例问题' END, "
             "CASE WHEN intent = 'nlu_fallback' THEN 'clarification' WHEN intent = 'request_human' THEN 'handoff' "
@@ -337,8 +344,17 @@ def measure(engine: Engine, end: dt.date, rounds: int, seed: int = 7) -> dict[st
         def enquiries(conn: Any, f: Filters = f) -> Any:
             return enquiry_panel(conn, f, info)
 
-        def detail_rows(conn: Any, f: Filters = f) -> Any:
-            return turn_rows(conn, f, intent=rng.choice(INTENTS)), followup_rows(conn, f, 30, end)
+        by = rng.choice(
+            (
+                {"intent": rng.choice(INTENTS)},
+                {"clause": rng.choice(CLAUSES)},
+                {"outcome": rng.choice(("clarification", "fallback", "handoff"))},
+            )
+        )
+
+        def detail_rows(conn: Any, f: Filters = f, by: dict[str, str] = by) -> Any:
+            turns = turn_rows(conn, f, intent=by.get("intent"), clause=by.get("clause"), outcome=by.get("outcome"))
+            return turns, followup_rows(conn, f, 30, end)
 
         runs: list[tuple[str, Callable[[Any], Any]]] = [
             ("动态监测", monitor),

@@ -17,14 +17,9 @@ from sqlalchemy.engine import Engine
 from bot import crypto
 from bot import settings as settings_mod
 from bot.analytics.broker import is_amqp, sql_broker_kwargs
-from bot.analytics.ingest import (
-    AmqpSource,
-    Ingestor,
-    SqlBrokerSource,
-    backfill,
-    keyed_sender_hash,
-    snapshot_if_due,
-)
+from bot.analytics.case_figures import refresh_if_due
+from bot.analytics.ingest import Ingestor, keyed_sender_hash
+from bot.analytics.sources import AmqpSource, SqlBrokerSource, backfill
 from bot.cases.sql_store import build_engine
 
 logger = logging.getLogger("bot.analytics")
@@ -63,7 +58,9 @@ async def follow(cfg: settings_mod.Settings, *, once: bool = False) -> None:
                 count = await amqp.drain(ingestor) if amqp else await asyncio.to_thread(sql.drain, ingestor)  # type: ignore[union-attr]
                 if count:
                     logger.info("Analytics: ingested %d events", count)
-                await asyncio.to_thread(snapshot_if_due, engine, cfg.today(), time.time())
+                await asyncio.to_thread(
+                    refresh_if_due, engine, cfg.today(), time.time(), cfg.analytics_case_refresh_seconds
+                )
             except Exception:  # keep the process alive: the next round retries, nothing is lost
                 logger.exception("Analytics: ingest round failed")
                 if amqp:
@@ -80,10 +77,13 @@ async def follow(cfg: settings_mod.Settings, *, once: bool = False) -> None:
 
 def run_backfill(cfg: settings_mod.Settings, url: str) -> str:
     """Backfill from the tracker store at ``url``; returns the line to print."""
+    from bot.durable.tracker_store import EventCodec  # Rasa's SQL classes: only for this command
+
+    cipher = crypto.from_settings(cfg)
     engine = build_engine(cfg.case_db_url)
     tracker = create_engine(url, future=True)
     try:
-        total = backfill(Ingestor(engine, keyed_sender_hash(crypto.from_settings(cfg))), tracker)
+        total = backfill(Ingestor(engine, keyed_sender_hash(cipher)), tracker, reveal=EventCodec(cipher).reveal)
     except LookupError:
         raise AnalyticsError("错误：该数据库中没有 Rasa 对话记录表（events），请检查 --url。") from None
     finally:
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ingest = sub.add_parser("ingest", help="从事件代理读取对话事件写入统计表")
     ingest.add_argument("--follow", action="store_true", help="持续运行（python -m bot serve 启动时使用）")
     fill = sub.add_parser("backfill", help="从 Rasa 对话记录（SQL tracker store）补录")
-    fill.add_argument("--url", help="tracker store 数据库地址（默认：CASE_DB_URL）")
+    fill.add_argument("--url", help="tracker store 数据库地址（默认：TRACKER_DB_URL）")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ingest":
             asyncio.run(follow(cfg, once=not args.follow))
         else:
-            url = args.url or cfg.case_db_url
+            url = args.url or cfg.tracker_db_url
             print(run_backfill(cfg, url))
     except (AnalyticsError, settings_mod.SettingsError, crypto.CryptoError) as exc:
         print(str(exc), file=sys.stderr)

@@ -5,24 +5,21 @@ id), so an event applied twice — a broker redelivery, a backfill over events a
 nothing. Follow-up events (actions, bot messages, slots) are attached to the sender's latest turn at or before
 their own time, never to "whatever came last", which keeps replays correct too.
 
-Sources: Rasa's SQL event broker table (rows are deleted once ingested), a RabbitMQ queue fed by the Pika
-broker (messages acknowledged once ingested), and the SQL tracker store's ``events`` table (backfill).
+The sources the events come from are in :mod:`bot.analytics.sources`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
-import json
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, inspect, select, text
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -34,9 +31,7 @@ from bot.analytics.tables import (
     AnalyticsDailyIntent,
     AnalyticsDailyLatency,
     AnalyticsDailyUnanswered,
-    AnalyticsState,
     AnalyticsTurn,
-    MonitorSnapshot,
 )
 from bot.crypto import DataCipher
 
@@ -171,6 +166,12 @@ class Ingestor:
                 conversation = session.get(AnalyticsConversation, turn.conversation_id)
                 if conversation is not None and conversation.county != value:
                     conversation.county = str(value)[:32]
+                    session.execute(
+                        update(AnalyticsTurn)
+                        .where(AnalyticsTurn.conversation_id == conversation.id)
+                        .values(county=conversation.county)
+                        .execution_options(synchronize_session="fetch")
+                    )
                     result.days.add(conversation.day)
         result.days.add(turn.day)
 
@@ -205,6 +206,7 @@ class Ingestor:
                 ts=ts,
                 day=day_of(ts),
                 channel=channel,
+                county=conversation.county,
                 intent=(name or None) and str(name)[:64],
                 confidence=float(confidence) if confidence is not None else None,
                 text_masked=normalise_question(str(event.get("text") or "")),
@@ -332,169 +334,3 @@ def refresh_days(session: Session, days: set[dt.date] | tuple[dt.date, dt.date])
             ["day", "channel", "county", "outcome", "question", "hits"], unanswered
         )
     )
-
-
-# -- 动态监测 snapshots ------------------------------------------------------------------------------------------
-
-
-def take_snapshot(session: Session, day: dt.date) -> int:
-    """Store today's persons by county × category × employment status (replacing an earlier one of the day)."""
-    from bot.cases.models import Person
-
-    session.execute(delete(MonitorSnapshot).where(MonitorSnapshot.day == day))
-    county = func.coalesce(Person.county, "")
-    query = select(county, Person.category, Person.employment_status, func.count()).group_by(
-        county, Person.category, Person.employment_status
-    )
-    rows = [
-        {"day": day, "county": cty, "category": cat, "employment_status": status, "persons": n}
-        for cty, cat, status, n in session.execute(query)
-    ]
-    if rows:
-        session.execute(insert(MonitorSnapshot), rows)
-    return len(rows)
-
-
-def snapshot_if_due(engine: Engine, today: dt.date, now: float, every_seconds: float = 600) -> bool:
-    """Take today's snapshot when the last one is older than ``every_seconds``."""
-    with Session(engine, future=True) as session, session.begin():
-        state = session.get(AnalyticsState, "snapshot_at")
-        if state is not None and now - float(state.value) < every_seconds:
-            return False
-        take_snapshot(session, today)
-        if state is None:
-            session.add(AnalyticsState(name="snapshot_at", value=f"{now:.3f}"))
-        else:
-            state.value = f"{now:.3f}"
-    return True
-
-
-# -- sources ---------------------------------------------------------------------------------------------------
-
-
-class SqlBrokerSource:
-    """The ``events`` table of Rasa's SQL event broker, read in id order and emptied as it is ingested."""
-
-    def __init__(self, engine: Engine) -> None:
-        """Args: engine: the event broker's database."""
-        self.engine = engine
-
-    def fetch(self, limit: int = 2000) -> tuple[list[dict[str, Any]], int | None]:
-        """Up to ``limit`` events and the highest id among them (``None`` when there are none)."""
-        if not inspect(self.engine).has_table("events"):
-            return [], None
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT id, sender_id, data FROM events ORDER BY id LIMIT :limit"), {"limit": limit}
-            ).all()
-        events = []
-        for _id, sender, data in rows:
-            try:
-                event = json.loads(data)
-            except (TypeError, ValueError):
-                continue
-            event.setdefault("sender_id", sender)
-            events.append(event)
-        return events, (rows[-1][0] if rows else None)
-
-    def acknowledge(self, last_id: int) -> None:
-        """Delete the rows up to ``last_id`` (they are in the analytics tables now)."""
-        with self.engine.begin() as conn:
-            conn.execute(text("DELETE FROM events WHERE id <= :last"), {"last": last_id})
-
-    def drain(self, ingestor: Ingestor, limit: int = 2000) -> int:
-        """Ingest everything the broker holds now; returns the number of events ingested."""
-        total = 0
-        while True:
-            events, last_id = self.fetch(limit)
-            if last_id is None:
-                return total
-            total += ingestor.apply(events).events
-            self.acknowledge(last_id)
-
-
-class AmqpSource:
-    """A RabbitMQ queue bound to the exchange Rasa's Pika broker publishes to."""
-
-    def __init__(self, url: str, queue: str) -> None:
-        """Args: url: ``amqp://`` URL; queue: the queue named in the broker's ``queues``."""
-        self.url = url
-        self.queue_name = queue
-        self._connection: Any = None
-        self._queue: Any = None
-
-    async def _ensure(self) -> Any:
-        if self._queue is None:
-            import aio_pika
-
-            self._connection = await aio_pika.connect_robust(self.url, timeout=10)
-            channel = await self._connection.channel()
-            self._queue = await channel.declare_queue(self.queue_name, durable=True)
-        return self._queue
-
-    async def drain(self, ingestor: Ingestor, limit: int = 500) -> int:
-        """Ingest what the queue holds now, acknowledging each batch after its transaction committed."""
-        queue = await self._ensure()
-        total = 0
-        while True:
-            messages: list[Any] = []
-            while len(messages) < limit:
-                message = await queue.get(no_ack=False, fail=False, timeout=5)
-                if message is None:
-                    break
-                messages.append(message)
-            if not messages:
-                return total
-            events = []
-            for message in messages:
-                try:
-                    events.append(json.loads(message.body))
-                except ValueError:
-                    logger.warning("Analytics: dropped a message that is not JSON")
-            total += (await asyncio.to_thread(ingestor.apply, events)).events
-            for message in messages:
-                await message.ack()
-
-    async def close(self) -> None:
-        """Close the connection."""
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = self._queue = None
-
-
-def tracker_store_events(engine: Engine, batch: int = 5000) -> Iterator[list[dict[str, Any]]]:
-    """Batches of the events in Rasa's SQL tracker store (its ``events`` table), oldest first.
-
-    Raises:
-        LookupError: the database has no tracker store table.
-    """
-    if not inspect(engine).has_table("events"):
-        raise LookupError("events")
-    last = 0
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT id, sender_id, data FROM events WHERE id > :last ORDER BY id LIMIT :batch"),
-                {"last": last, "batch": batch},
-            ).all()
-        if not rows:
-            return
-        events = []
-        for _id, sender, data in rows:
-            try:
-                event = json.loads(data)
-            except (TypeError, ValueError):
-                continue  # e.g. an encrypted payload this process cannot read
-            if isinstance(event, dict):
-                event.setdefault("sender_id", sender)
-                events.append(event)
-        last = rows[-1][0]
-        yield events
-
-
-def backfill(ingestor: Ingestor, tracker_engine: Engine) -> int:
-    """Ingest every event of the tracker store; running it again adds nothing. Returns the events seen."""
-    total = 0
-    for events in tracker_store_events(tracker_engine):
-        total += ingestor.apply(events).events
-    return total

@@ -16,34 +16,32 @@ from sqlalchemy import and_, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.analytics.ingest import bucket_middle
+from bot.analytics.case_figures import ITEM_KINDS, REQUEST_TABLES, STATE_KEY, request_person
+from bot.analytics.ingest import CHINA, bucket_middle
 from bot.analytics.tables import (
     AnalyticsConversation,
     AnalyticsDaily,
     AnalyticsDailyClause,
     AnalyticsDailyIntent,
     AnalyticsDailyLatency,
+    AnalyticsDailyRequests,
     AnalyticsDailyUnanswered,
+    AnalyticsFollowupDaily,
+    AnalyticsState,
     AnalyticsTurn,
     MonitorSnapshot,
 )
 from bot.cases.models import (
     JobSeekingRegistration,
     Person,
-    SubsidyApplication,
-    TrainingEnrolment,
-    TransportRequest,
 )
-from policy_kb.vocabulary import CLOSED_STATUSES
+from policy_kb.vocabulary import CLOSED_STATUSES, ITEM_KIND_LABELS
 
 CLOSED = tuple(sorted(CLOSED_STATUSES))
 ROW_LIMIT = 200
 # What the request kinds are called on the page, and their tables.
 REQUEST_KINDS: dict[str, tuple[str, Any]] = {
-    "registration": ("求职登记", JobSeekingRegistration),
-    "transport": ("“点对点”出行", TransportRequest),
-    "training": ("培训报名", TrainingEnrolment),
-    "subsidy": ("补贴申请", SubsidyApplication),
+    kind: (ITEM_KIND_LABELS[ITEM_KINDS[kind]], table) for kind, table in REQUEST_TABLES.items()
 }
 
 
@@ -58,15 +56,11 @@ class Filters:
 
     def start_dt(self) -> dt.datetime:
         """The start as a UTC datetime (case tables store UTC)."""
-        return dt.datetime.combine(self.start, dt.time(), dt.timezone(dt.timedelta(hours=8))).astimezone(
-            dt.timezone.utc
-        )
+        return dt.datetime.combine(self.start, dt.time(), CHINA).astimezone(dt.timezone.utc)
 
     def end_dt(self) -> dt.datetime:
         """The exclusive end as a UTC datetime."""
-        return dt.datetime.combine(
-            self.end + dt.timedelta(days=1), dt.time(), dt.timezone(dt.timedelta(hours=8))
-        ).astimezone(dt.timezone.utc)
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), CHINA).astimezone(dt.timezone.utc)
 
 
 def _naive(value: dt.datetime) -> dt.datetime:
@@ -76,13 +70,6 @@ def _naive(value: dt.datetime) -> dt.datetime:
 
 def _when(conn: Connection, value: dt.datetime) -> dt.datetime:
     return _naive(value) if conn.dialect.name == "sqlite" else value
-
-
-def week_start(conn: Connection, column: Any) -> ColumnElement:
-    """The Monday of the week of a timestamp column, as ``YYYY-MM-DD`` text."""
-    if conn.dialect.name == "sqlite":
-        return func.date(column, "-6 days", "weekday 1")
-    return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
 
 
 def _daily_where(table: Any, f: Filters) -> list[ColumnElement]:
@@ -202,7 +189,7 @@ def turn_rows(
     if f.channel is not None:
         where.append(t.channel == f.channel)
     if f.county is not None:
-        where.append(c.county == f.county)
+        where.append(t.county == f.county)
     if intent is not None:
         where.append(t.intent == intent)
     if clause is not None:
@@ -218,7 +205,7 @@ def turn_rows(
             t.ts,
             t.day,
             t.channel,
-            c.county,
+            t.county,
             t.intent,
             t.confidence,
             t.outcome,
@@ -262,28 +249,26 @@ def filter_options(conn: Connection) -> dict[str, list[str]]:
 # -- 动态监测 ---------------------------------------------------------------------------------------------------
 
 
-def _request_county(kind: str) -> tuple[Any, Any]:
-    """(table, person-id column whose county counts) of a request kind."""
-    table = REQUEST_KINDS[kind][1]
-    if kind == "subsidy":
-        return table, func.coalesce(table.beneficiary_person_id, table.applicant_person_id)
-    return table, table.person_id
-
-
 def monitor_panel(conn: Connection, f: Filters, followup_days: int, today: dt.date) -> dict[str, Any]:
     """Persons by county × category × employment status, their change over time, requests by status and week,
-    and the follow-up figures (registered people still without work after ``followup_days``)."""
-    county = func.coalesce(Person.county, "")
-    matrix_query = select(county, Person.category, Person.employment_status, func.count()).group_by(
-        county, Person.category, Person.employment_status
+    and the follow-up figures (registered people still without work after ``followup_days``).
+
+    Read from the figures the ingest process pre-aggregates (:mod:`bot.analytics.case_figures`); the matrix is
+    the latest snapshot. ``refreshed_at`` says when they were computed (``None``: not yet).
+    """
+    s = MonitorSnapshot
+    latest = conn.execute(select(func.max(s.day)).where(s.day <= today)).scalar_one_or_none()
+    matrix_query = (
+        select(s.county, s.category, s.employment_status, s.persons)
+        .where(s.day == latest)
+        .order_by(s.county, s.category, s.employment_status)
     )
     if f.county is not None:
-        matrix_query = matrix_query.where(Person.county == f.county)
+        matrix_query = matrix_query.where(s.county == f.county)
     matrix = [
         {"county": c, "category": cat, "employment_status": st, "persons": int(n)}
         for c, cat, st, n in conn.execute(matrix_query)
     ]
-    s = MonitorSnapshot
     trend_query = (
         select(s.day, s.employment_status, func.sum(s.persons))
         .where(s.day.between(f.start, f.end))
@@ -295,25 +280,43 @@ def monitor_panel(conn: Connection, f: Filters, followup_days: int, today: dt.da
     trend = [
         {"day": day.isoformat(), "employment_status": st, "persons": int(n)} for day, st, n in conn.execute(trend_query)
     ]
-    requests: dict[str, list[dict[str, Any]]] = {}
-    for kind in REQUEST_KINDS:
-        table, person_col = _request_county(kind)
-        week = week_start(conn, table.created_at)
-        query = (
-            select(week, table.status, func.count())
-            .where(table.created_at >= _when(conn, f.start_dt()), table.created_at < _when(conn, f.end_dt()))
-            .group_by(week, table.status)
-            .order_by(week)
-        )
-        if f.county is not None:
-            query = query.join(Person, Person.id == person_col).where(Person.county == f.county)
-        requests[kind] = [{"week": str(w), "status": st, "count": int(n)} for w, st, n in conn.execute(query)]
-    followup = followup_counts(conn, f, followup_days, today)
-    return {"matrix": matrix, "trend": trend, "requests": requests, "followup": followup}
+    r = AnalyticsDailyRequests
+    total = func.sum(r.requests)
+    query = (
+        select(r.kind, r.week, r.status, total)
+        .where(r.day.between(f.start, f.end))
+        .group_by(r.kind, r.week, r.status)
+        .order_by(r.kind, r.week, r.status)
+    )
+    if f.county is not None:
+        query = query.where(r.county == f.county)
+    requests: dict[str, list[dict[str, Any]]] = {kind: [] for kind in REQUEST_KINDS}
+    for kind, week, status, n in conn.execute(query):
+        requests[kind].append({"week": week.isoformat(), "status": status, "count": int(n)})
+    state = conn.execute(select(AnalyticsState.value).where(AnalyticsState.name == STATE_KEY)).scalar_one_or_none()
+    return {
+        "matrix": matrix,
+        "trend": trend,
+        "requests": requests,
+        "followup": followup_counts(conn, f, followup_days, today),
+        "refreshed_at": float(state) if state is not None else None,
+    }
+
+
+def followup_counts(conn: Connection, f: Filters, days: int, today: dt.date) -> list[dict[str, Any]]:
+    """Registered people still without work ``days`` after registering, per county (pre-aggregated)."""
+    d = AnalyticsFollowupDaily
+    total = func.sum(d.persons)
+    query = select(d.county, total).where(d.day < today - dt.timedelta(days=days)).group_by(d.county)
+    if f.county is not None:
+        query = query.where(d.county == f.county)
+    rows = conn.execute(query.order_by(total.desc(), d.county)).all()
+    return [{"county": c, "persons": int(n)} for c, n in rows]
 
 
 def _followup_where(conn: Connection, f: Filters, days: int, today: dt.date) -> list[ColumnElement]:
-    cutoff = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(), dt.timezone.utc)
+    # Registered before the China Standard Time day today − days, like the pre-aggregated counts.
+    cutoff = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(), CHINA).astimezone(dt.timezone.utc)
     r = JobSeekingRegistration
     where = [
         r.status.not_in(CLOSED),
@@ -323,20 +326,6 @@ def _followup_where(conn: Connection, f: Filters, days: int, today: dt.date) -> 
     if f.county is not None:
         where.append(Person.county == f.county)
     return where
-
-
-def followup_counts(conn: Connection, f: Filters, days: int, today: dt.date) -> list[dict[str, Any]]:
-    """Registered people still without work ``days`` after registering, per county."""
-    county = func.coalesce(Person.county, "")
-    r = JobSeekingRegistration
-    rows = conn.execute(
-        select(county, func.count())
-        .select_from(r.__table__.join(Person.__table__, Person.id == r.person_id))
-        .where(*_followup_where(conn, f, days, today))
-        .group_by(county)
-        .order_by(func.count().desc(), county)
-    ).all()
-    return [{"county": c, "persons": int(n)} for c, n in rows]
 
 
 def followup_rows(
@@ -385,12 +374,11 @@ def followup_rows(
 
 def request_rows(conn: Connection, f: Filters, kind: str, status: str | None, week: str | None) -> list[dict[str, Any]]:
     """The requests behind a bar of the weekly chart: reference, status, date and county (no personal data)."""
-    table, person_col = _request_county(kind)
-    start, end = _when(conn, f.start_dt()), _when(conn, f.end_dt())
-    if week:
+    table, person_col = REQUEST_KINDS[kind][1], request_person(kind)
+    if week:  # the China Standard Time week of the bar, within the filter's dates
         monday = dt.date.fromisoformat(week)
-        start = max(start, _when(conn, dt.datetime.combine(monday, dt.time(), dt.timezone.utc)))
-        end = min(end, _when(conn, dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(), dt.timezone.utc)))
+        f = Filters(max(f.start, monday), min(f.end, monday + dt.timedelta(days=6)), f.county, f.channel)
+    start, end = _when(conn, f.start_dt()), _when(conn, f.end_dt())
     query = (
         select(table.reference, table.status, table.created_at, func.coalesce(Person.county, ""))
         .select_from(table.__table__.outerjoin(Person.__table__, Person.id == person_col))

@@ -53,6 +53,7 @@ class AnalyticsTurn(Base):
     ts = Column(Float, nullable=False)
     day = Column(Date, nullable=False)
     channel = Column(String(32), nullable=False)
+    county = Column(String(32))  # the conversation's, copied so that a county's drill-down needs no join (0007)
     intent = Column(String(64))
     confidence = Column(Float)
     text_masked = Column(String(500), nullable=False, default="")
@@ -68,6 +69,10 @@ class AnalyticsTurn(Base):
         Index("ix_analytics_turns_day_outcome", "outcome", "day"),
         Index("ix_analytics_turns_intent_day", "intent", "day"),
         Index("ix_analytics_turns_clause_day", "clause", "day"),
+        # A county's drill-down by intent, clause or outcome (0007).
+        Index("ix_analytics_turns_county_intent_day", "county", "intent", "day"),
+        Index("ix_analytics_turns_county_clause_day", "county", "clause", "day"),
+        Index("ix_analytics_turns_county_outcome_day", "county", "outcome", "day"),
     )
 
 
@@ -147,6 +152,33 @@ class MonitorSnapshot(Base):
     county = Column(String(32), primary_key=True)
     category = Column(String(32), primary_key=True)
     employment_status = Column(String(32), primary_key=True)
+    persons = Column(Integer, nullable=False)
+
+
+class AnalyticsDailyRequests(Base):
+    """Requests of each kind per day of creation (China Standard Time), county and status.
+
+    Recomputed from the case tables by :func:`bot.analytics.case_figures.refresh_case_figures`; ``week`` is the
+    Monday of ``day``, stored so that the weekly chart groups without a date function per row.
+    """
+
+    __tablename__ = "analytics_daily_requests"
+
+    kind = Column(String(16), primary_key=True)  # a key of bot.analytics.queries.REQUEST_KINDS
+    day = Column(Date, primary_key=True)
+    county = Column(String(32), primary_key=True)  # "" when the person has no Linyi county
+    status = Column(String(32), primary_key=True)
+    week = Column(Date, nullable=False)
+    requests = Column(Integer, nullable=False)
+
+
+class AnalyticsFollowupDaily(Base):
+    """Open job-seeking registrations of people still without work, per day registered and county."""
+
+    __tablename__ = "analytics_followup_daily"
+
+    day = Column(Date, primary_key=True)
+    county = Column(String(32), primary_key=True)
     persons = Column(Integer, nullable=False)
 
 

@@ -21,8 +21,9 @@ import yaml
 from markupsafe import Markup, escape
 
 from policy_kb.answer import ROUTED_ELSEWHERE, PolicyResponder
-from policy_kb.dates import ClauseStatus, clause_status, expiry_reason, format_date
+from policy_kb.dates import clause_status, expiry_reason, format_date
 from policy_kb.model import Clause
+from policy_kb.vocabulary import VALIDITY_LABELS
 
 MAX_TEXT = 1000
 DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
@@ -37,12 +38,6 @@ OTHER_HANDLING = {
     "stop": "停止办理",
     "ask_capabilities": "询问能办什么",
     "request_human": "要求转人工",
-}
-STATUS_LABELS = {
-    ClauseStatus.ACTIVE: "现行有效",
-    ClauseStatus.CLAUSE_EXPIRED: "本条已到期",
-    ClauseStatus.DOCUMENT_EXPIRED: "文件已到期",
-    ClauseStatus.NOT_YET_ISSUED: "尚未施行",
 }
 
 
@@ -107,7 +102,7 @@ def validity_of(responder: PolicyResponder, clause: Clause, on: dt.date) -> Vali
     if reason is None:
         until = clause.valid_until or doc.effective_until
         reason = f"截至{format_date(on)}仍在执行期内" + (f"，执行至{format_date(until)}" if until else "")
-    return Validity(status=status.value, label=STATUS_LABELS[status], text=reason)
+    return Validity(status=status.value, label=VALIDITY_LABELS[status.value], text=reason)
 
 
 def highlight_figures(clause: Clause) -> tuple[str, list[str]]:

@@ -47,8 +47,9 @@ def test_recorded_categories_are_policy_groups_plus_other() -> None:
     assert set(v.RECORDED_PERSON_CATEGORIES) <= set(v.PERSON_CATEGORY_LABELS)
 
 
-def test_public_welfare_post_label_is_the_policy_term() -> None:
-    policy = (ROOT.parent / "shared" / "policy" / "linrenshezi-2021-88.txt").read_text(encoding="utf-8")
+def test_public_welfare_post_label_is_the_policy_term(kb) -> None:
+    # The knowledge base's clause texts are the published text verbatim (tests/policy_kb/test_loader.py).
+    policy = "".join(clause.text for doc in kb.documents for clause in doc.clauses)
     assert v.EMPLOYMENT_STATUS_LABELS["public_welfare_post"] + "人员" in policy
 
 
@@ -195,3 +196,10 @@ def test_no_module_redefines_a_code_and_its_label() -> None:
             if re.search(rf"""["']{code}["']\s*:\s*["']{re.escape(label)}""", source):
                 found.append(f"{path.relative_to(ROOT)}: {code} → {label}")
     assert not found, found
+
+
+def test_every_clause_status_has_a_validity_label() -> None:
+    from policy_kb.dates import ClauseStatus
+    from policy_kb.vocabulary import VALIDITY_LABELS
+
+    assert set(VALIDITY_LABELS) == {status.value for status in ClauseStatus}

@@ -15,11 +15,12 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from bot.analytics.ingest import Ingestor, take_snapshot
+from bot.analytics.case_figures import refresh_case_figures
+from bot.analytics.ingest import Ingestor
 from bot.cases.sql_store import build_engine
-from bot.staff.pages.dashboard import VALIDITY_LABELS
 from policy_kb.dates import clause_status
 from policy_kb.loader import default_kb
+from policy_kb.vocabulary import VALIDITY_LABELS
 
 from .conftest import Console
 
@@ -88,12 +89,12 @@ def seeded(console: Console) -> Console:
     from sqlalchemy.orm import Session
 
     with Session(engine, future=True) as session, session.begin():
-        take_snapshot(session, TODAY)
         # An old registration, so that the follow-up list has someone on it.
         session.execute(
             text("UPDATE job_seeking_registrations SET created_at = :old"),
             {"old": dt.datetime(2026, 9, 1)},
         )
+        refresh_case_figures(session, TODAY, dt.datetime(2026, 11, 28, 2, tzinfo=dt.timezone.utc).timestamp())
     engine.dispose()
     return console
 

@@ -11,7 +11,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, func, select, text
 
-from bot.analytics.ingest import Ingestor, backfill
+from bot.analytics.ingest import Ingestor
+from bot.analytics.sources import backfill
 from bot.analytics.tables import AnalyticsConversation, AnalyticsTurn
 
 from .test_ingest import ID_NUMBER, PHONE, T0, assert_no_personal_data
@@ -52,3 +53,35 @@ async def test_backfill_reads_the_tracker_store_and_is_idempotent(case_db, tmp_p
         assert conn.execute(text("SELECT SUM(turns) FROM analytics_daily_clauses")).scalar_one() == 2
         assert conn.execute(text("SELECT MIN(response_ms) FROM analytics_turns")).scalar_one() == 400
         assert_no_personal_data(conn, (ID_NUMBER, PHONE, "old-1", "old-2"))
+
+
+async def test_backfill_defaults_to_the_encrypted_tracker_store_and_reads_its_texts(case_db, tmp_path: Path) -> None:
+    from bot import crypto
+    from bot import settings as settings_mod
+    from bot.analytics.cli import run_backfill
+    from bot.durable.tracker_store import ProtectedSQLTrackerStore
+
+    url, engine = case_db
+    tracker_url = f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
+    cfg = settings_mod.load({"CASE_DATA_KEY": crypto.generate_key(), "CASE_DB_URL": url, "TRACKER_DB_URL": tracker_url})
+    store = ProtectedSQLTrackerStore(domain=Domain.empty(), settings=cfg)
+    events = [
+        ActionExecuted("action_session_start", timestamp=T0),
+        SessionStarted(timestamp=T0 + 0.01),
+        UserUttered(
+            f"身份证{ID_NUMBER}，公益岗签几年",
+            intent={"name": "ask_public_welfare_post", "confidence": 0.93},
+            input_channel="wechat",
+            timestamp=T0 + 1,
+        ),
+        BotUttered("【公益性岗位】……", timestamp=T0 + 1.4),
+    ]
+    await store.save(DialogueStateTracker.from_events("enc-1", events))
+    store.engine.dispose()
+    assert ID_NUMBER not in (tmp_path / "var" / "tracker.db").read_bytes().decode("utf-8", "replace")
+    assert "已从对话记录补录" in run_backfill(cfg, cfg.tracker_db_url)
+    with engine.connect() as conn:
+        texts = conn.execute(select(AnalyticsTurn.text_masked)).scalars().all()
+        # The stored text is a ciphertext: read without the key, the figures would hold that instead.
+        assert len(texts) == 1 and "公益岗签几年" in texts[0]
+        assert_no_personal_data(conn, (ID_NUMBER, "enc-1"))

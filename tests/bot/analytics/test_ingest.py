@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from bot.analytics.ingest import Ingestor, day_of, latency_bucket, take_snapshot
+from bot.analytics.case_figures import take_snapshot
+from bot.analytics.ingest import Ingestor, day_of, latency_bucket
 from bot.analytics.redact import redact_event
 from bot.analytics.tables import AnalyticsConversation, AnalyticsDaily, AnalyticsTurn
 
@@ -140,6 +141,8 @@ def assert_no_personal_data(conn, needles: tuple[str, ...] = (ID_NUMBER, PHONE, 
         "analytics_daily_latency",
         "analytics_daily_unanswered",
         "monitor_snapshots",
+        "analytics_daily_requests",
+        "analytics_followup_daily",
         "analytics_state",
     ]
     for table in tables:

@@ -12,7 +12,8 @@ from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import func, select, text
 
 from bot.analytics.broker import RedactingEventBroker
-from bot.analytics.ingest import AmqpSource, Ingestor
+from bot.analytics.ingest import Ingestor
+from bot.analytics.sources import AmqpSource
 from bot.analytics.tables import AnalyticsTurn
 
 from .test_ingest import ID_NUMBER, PHONE, T0, assert_no_personal_data, conversation
