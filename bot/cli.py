@@ -253,7 +253,7 @@ def db() -> int:
     for notice in prepare_environment(env):
         print(notice)
     cfg = settings_mod.load(env)
-    for line in admin.migrate_and_seed(cfg.case_db_url):
+    for line in admin.migrate_and_seed(cfg.case_db_url, cipher=crypto.from_settings(cfg)):
         print(line)
     for line in ensure_demo_accounts(cfg):
         print(line)
@@ -274,7 +274,7 @@ def purge() -> int:
     tracker_path = tracker.removeprefix("sqlite:///") if tracker.startswith("sqlite:///") else None
     if tracker_path and not Path(tracker_path).exists():
         tracker = ""
-    counts = run_purge(cfg.case_db_url, periods, tracker_db_url=tracker or None)
+    counts = run_purge(cfg.case_db_url, periods, tracker_db_url=tracker or None, cipher=crypto.from_settings(cfg))
     print(
         f"保留期清理完成：匿名化 {counts['persons_anonymised']} 人，删除审计记录 {counts['audit_log']} 条、"
         f"身份核对记录 {counts['identity_attempts']} 条、过期计数 {counts['identity_limits']} 个，"
@@ -284,9 +284,28 @@ def purge() -> int:
     return 0
 
 
-def keys() -> int:
-    """Print a new data key (``python -m bot keys``), for ``CASE_DATA_KEY`` in production."""
-    print(crypto.generate_key())
+def keys(rest: list[str] | None = None) -> int:
+    """``python -m bot keys``: print a new data key for ``CASE_DATA_KEY``.
+
+    ``python -m bot keys rotate``: after ``CASE_DATA_KEY`` was replaced (the old key moved to
+    ``CASE_DATA_KEYS_PREVIOUS``), re-encrypt the case database's personal data with the new key.
+    """
+    if not rest:
+        print(crypto.generate_key())
+        return 0
+    if rest != ["rotate"]:
+        raise CliError("用法：python -m bot keys [rotate]")
+    from bot.cases import admin
+
+    env = dict(os.environ)
+    for key, value in read_env_file(ENV_FILE).items():
+        env.setdefault(key, value)
+    cfg = settings_mod.load(env)
+    changed = admin.rotate_keys(cfg.case_db_url, crypto.from_settings(cfg))
+    print(
+        f"已用当前密钥重新加密 {changed} 个个人信息字段；确认无误后可从 CASE_DATA_KEYS_PREVIOUS 删除旧密钥"
+        f"（身份核对计数至少再保留 {cfg.identity_lock_minutes} 分钟）"
+    )
     return 0
 
 
@@ -301,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
             from bot.staff.users_cli import main as users_main
 
             return users_main(args.rest)
-        return {"serve": serve, "shell": shell, "db": db, "keys": keys, "purge": purge}[args.command]()
+        if args.command == "keys":
+            return keys(args.rest)
+        return {"serve": serve, "shell": shell, "db": db, "purge": purge}[args.command]()
     except (CliError, settings_mod.SettingsError, crypto.CryptoError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

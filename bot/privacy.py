@@ -26,6 +26,9 @@ _NAME_RE = re.compile(
     r"([\u4e00-\u9fff·A-Za-z]{1,20})"
 )
 
+# Slots whose values identify a person: encrypted in the conversation store, never in the analytics tables.
+PERSONAL_SLOTS = frozenset({"id_number", "phone", "phone_check", "person_name", "org_phone", "verified_id_number"})
+
 
 def mask_id_number(value: str) -> str:
     """Mask an ID number, keeping the first 3 and last 2 characters: ``371***********123X`` style."""

@@ -122,6 +122,7 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
             yield (
                 i,
                 f"B{i:017d}",
+                f"bench-{i}",  # stands in for the keyed hash of the ID number
                 "示例",
                 "00000000000",
                 county,
@@ -136,7 +137,7 @@ def generate(engine: Engine, persons: int, turns: int, end: dt.date, seed: int =
     bulk_insert(
         engine,
         "persons",
-        ["id", "id_number", "name", "phone", "county", "township", "category", "employment_status",
+        ["id", "id_number", "id_number_hash", "name", "phone", "county", "township", "category", "employment_status",
          "received_work_for_training", "created_at", "updated_at"],
         person_rows(),
     )  # fmt: skip

@@ -23,7 +23,7 @@ from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
 from bot import settings as settings_mod
-from bot.analytics.redact import redact_event
+from bot.analytics.redact import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ class RedactingEventBroker(EventBroker):
         """Wrap ``inner``, the broker that actually stores or sends the events (through ``writer`` if given)."""
         self.inner = inner
         self.writer = writer
+        self.redactor = Redactor()
 
     @classmethod
     async def from_endpoint_config(
@@ -152,7 +153,7 @@ class RedactingEventBroker(EventBroker):
 
     def publish(self, event: dict[str, Any]) -> None:
         """Publish the redacted event (events the dashboard does not use are not published at all)."""
-        redacted = redact_event(event)
+        redacted = self.redactor.redact(event)
         if redacted is None:
             return
         if self.writer is not None:

@@ -23,7 +23,7 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.analytics.redact import redact_event
+from bot.analytics.redact import Redactor
 from bot.analytics.tables import (
     AnalyticsConversation,
     AnalyticsDaily,
@@ -101,6 +101,7 @@ class Ingestor:
         """
         self.engine = engine
         self.sender_hash = sender_hash
+        self.redactor = Redactor()
 
     def apply(self, events: Iterable[dict[str, Any]]) -> IngestResult:
         """Apply ``events`` (raw or redacted; they are redacted again) in one transaction, then refresh the days
@@ -108,7 +109,7 @@ class Ingestor:
         result = IngestResult()
         with Session(self.engine, future=True) as session, session.begin():
             for raw in events:
-                event = redact_event(raw)
+                event = self.redactor.redact(raw)
                 if event is None or not event.get("sender_id") or event.get("timestamp") is None:
                     continue
                 result.events += 1

@@ -39,7 +39,7 @@ def make_store(settings: Settings, *, hotline: str | None = None) -> CaseStore:
         inner = HttpCaseStore.from_settings(settings)
         engine = build_engine(settings.case_db_url)
     else:
-        sql = SqlCaseStore(settings.case_db_url, today=settings.today)
+        sql = SqlCaseStore(settings.case_db_url, today=settings.today, cipher=cipher)
         inner, engine = sql, sql.engine
     limits = Limits(
         max_failures=settings.identity_max_failures,

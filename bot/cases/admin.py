@@ -15,8 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.cases import demo_data
+from bot.cases import demo_data, sealed
 from bot.cases.models import (
+    Base,
     Employer,
     Employment,
     HrAgency,
@@ -29,6 +30,7 @@ from bot.cases.models import (
 )
 from bot.cases.records import make_reference
 from bot.cases.sql_store import build_engine
+from bot.crypto import DataCipher
 from bot.privacy import mask_pii
 from bot.settings import SettingsError
 
@@ -62,8 +64,10 @@ def _describe(url: str) -> str:
         return "（无法解析的地址）"
 
 
-def migrate(url: str) -> tuple[str | None, str]:
+def migrate(url: str, cipher: DataCipher | None = None) -> tuple[str | None, str]:
     """Upgrade the database at ``url`` to the newest schema.
+
+    ``cipher`` encrypts personal data stored before revision 0008 (refused without one when there is any).
 
     Returns:
         The revision before and after the upgrade.
@@ -74,6 +78,7 @@ def migrate(url: str) -> tuple[str | None, str]:
     try:
         _ensure_sqlite_folder(url)
         config = alembic_config(url)
+        config.attributes["cipher"] = cipher
         head = ScriptDirectory.from_config(config).get_current_head()
         engine = build_engine(url)
         try:
@@ -85,6 +90,8 @@ def migrate(url: str) -> tuple[str | None, str]:
             command.upgrade(config, "head")
     except ArgumentError:
         raise DatabaseSetupError(f"错误：CASE_DB_URL 不是有效的数据库地址：{_describe(url)}") from None
+    except sealed.SealedDataError as exc:
+        raise DatabaseSetupError(f"错误：{exc}。") from None
     except OperationalError as exc:
         raise DatabaseSetupError(
             f"错误：无法连接案件数据库 {_describe(url)}（{type(exc.orig).__name__}）。请检查 CASE_DB_URL 和数据库服务。"
@@ -197,7 +204,7 @@ def seed_demo_data(session: Session, today: dt.date) -> dict[str, int]:
     }
 
 
-def migrate_and_seed(url: str, today: dt.date | None = None) -> list[str]:
+def migrate_and_seed(url: str, today: dt.date | None = None, cipher: DataCipher | None = None) -> list[str]:
     """Bring the case database at ``url`` to the newest schema; seed the demo data when it has no persons.
 
     A SQLite file's folder is created when missing.
@@ -205,6 +212,7 @@ def migrate_and_seed(url: str, today: dt.date | None = None) -> list[str]:
     Args:
         url: SQLAlchemy database URL (``CASE_DB_URL``).
         today: date used in the demo references (default: the system date).
+        cipher: the data key's cipher (default: ``CASE_DATA_KEY`` of the environment's settings).
 
     Returns:
         Chinese lines for the user to read.
@@ -212,13 +220,14 @@ def migrate_and_seed(url: str, today: dt.date | None = None) -> list[str]:
     Raises:
         DatabaseSetupError: the database cannot be reached or the URL is invalid.
     """
-    before, head = migrate(url)
+    cipher = cipher or sealed.default_cipher()
+    before, head = migrate(url, cipher)
     lines = [
         f"案件数据库已是最新结构（版本 {head}）"
         if before == head
         else f"案件数据库已升级到最新结构（版本 {before or '空库'} → {head}）"
     ]
-    engine = build_engine(url)
+    engine = sealed.attach(build_engine(url), cipher)
     try:
         with Session(engine, future=True) as session, session.begin():
             existing = session.execute(select(func.count()).select_from(Person)).scalar_one()
@@ -236,3 +245,18 @@ def migrate_and_seed(url: str, today: dt.date | None = None) -> list[str]:
     finally:
         engine.dispose()
     return lines
+
+
+def rotate_keys(url: str, cipher: DataCipher) -> int:
+    """Re-encrypt the sealed personal data at ``url`` with the cipher's current key; returns the values changed.
+
+    The previous keys must still be in the cipher (``CASE_DATA_KEYS_PREVIOUS``) until this has run.
+    """
+    engine = sealed.attach(build_engine(url), cipher)
+    try:
+        with engine.begin() as conn:
+            return sealed.rotate(conn, Base.metadata)
+    except OperationalError as exc:
+        raise DatabaseSetupError(f"错误：无法写入案件数据库（{type(exc.orig).__name__}）。") from None
+    finally:
+        engine.dispose()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
     text,
 )
@@ -35,6 +36,7 @@ from bot.cases.checks import (
     OPEN_REQUEST,
     STATUS_CHECK,
 )
+from bot.cases.sealed import Sealed, cipher_for, id_number_hash
 from bot.clock import utcnow
 from bot.privacy import mask_id_number, mask_phone
 
@@ -76,9 +78,11 @@ class Person(Base):
     __tablename__ = "persons"
 
     id = Column(Integer, primary_key=True)
-    id_number = Column(String(18), nullable=False, unique=True)
-    name = Column(String(40), nullable=False)
-    phone = Column(String(11), nullable=False)
+    # Sealed: encrypted in the database (bot.cases.sealed); found by the keyed hash of the ID number.
+    id_number = Column(Sealed("persons.id_number"), nullable=False)
+    id_number_hash = Column(String(64), nullable=False, unique=True)
+    name = Column(Sealed("persons.name"), nullable=False)
+    phone = Column(Sealed("persons.phone"), nullable=False)
     county = Column(String(32))
     township = Column(String(64))
     origin_province = Column(String(32))
@@ -86,6 +90,7 @@ class Person(Base):
     category = Column(String(32), nullable=False, default="other")
     employment_status = Column(String(32), nullable=False, default="unemployed")
     received_work_for_training = Column(Boolean, nullable=False, default=False)
+    anonymised_at = Column(DateTime(timezone=True))  # set by the retention purge (bot.cases.retention)
     created_at = _created()
     updated_at = _updated()
 
@@ -107,6 +112,14 @@ class Person(Base):
         )
 
 
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _hash_id_number(_mapper: Any, connection: Any, target: Person) -> None:
+    """Keep the lookup hash in step with the ID number, under the engine's current key."""
+    if target.id_number is not None:
+        target.id_number_hash = id_number_hash(cipher_for(connection), target.id_number)
+
+
 class Employer(Base):
     """An enterprise, cooperative, assistance workshop, community or satellite factory."""
 
@@ -117,7 +130,7 @@ class Employer(Base):
     name = Column(String(100), nullable=False)
     county = Column(String(32))
     kind = Column(String(32), nullable=False)
-    contact_phone = Column(String(11))
+    contact_phone = Column(Sealed("employers.contact_phone"))
     created_at = _created()
 
     __table_args__ = (
@@ -156,7 +169,7 @@ class HrAgency(Base):
     credit_code = Column(String(18), nullable=False, unique=True)
     name = Column(String(100), nullable=False)
     county = Column(String(32))
-    contact_phone = Column(String(11))
+    contact_phone = Column(Sealed("hr_agencies.contact_phone"))
     created_at = _created()
 
 

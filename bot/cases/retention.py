@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, inspect, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bot.cases import sealed
 from bot.cases.models import (
     AuditLog,
     HandoffRequest,
@@ -36,6 +37,7 @@ from bot.cases.models import (
     utcnow,
 )
 from bot.cases.sql_store import build_engine
+from bot.crypto import DataCipher
 
 OPEN_STATUSES = ("submitted", "in_review")
 ANONYMOUS_NAME = "已匿名"
@@ -62,13 +64,17 @@ def purge(
     *,
     tracker_db_url: str | None = None,
     now: dt.datetime | None = None,
+    cipher: DataCipher | None = None,
 ) -> dict[str, int]:
-    """Apply ``periods`` to the case database (and the tracker store); returns what was done, by kind."""
+    """Apply ``periods`` to the case database (and the tracker store); returns what was done, by kind.
+
+    ``cipher`` seals the anonymous values (default: ``CASE_DATA_KEY`` of the environment's settings).
+    """
     now = now or utcnow()
     case_cutoff = now - dt.timedelta(days=periods.case_days)
     audit_cutoff = now - dt.timedelta(days=periods.audit_days)
     counts: dict[str, int] = {}
-    engine = build_engine(case_db_url)
+    engine = sealed.attach(build_engine(case_db_url), cipher or sealed.default_cipher())
     try:
         with Session(engine, future=True) as session, session.begin():
             counts["audit_log"] = session.execute(delete(AuditLog).where(AuditLog.at < audit_cutoff)).rowcount
@@ -113,16 +119,25 @@ def _anonymise_persons(session: Session, cutoff: dt.datetime) -> int:
     candidates = session.execute(
         select(Person.id).where(
             Person.updated_at < cutoff,
-            Person.name != ANONYMOUS_NAME,
+            Person.anonymised_at.is_(None),
             *[Person.id.notin_(query) for query in recent_or_open],
         )
     ).scalars()
+    cipher = sealed.cipher_for(session.get_bind())
     done = 0
     for person_id in list(candidates):
+        placeholder = _anonymous_id(person_id)
         session.execute(
             update(Person)
             .where(Person.id == person_id)
-            .values(id_number=_anonymous_id(person_id), name=ANONYMOUS_NAME, phone=ANONYMOUS_PHONE, township=None)
+            .values(
+                id_number=placeholder,
+                id_number_hash=sealed.id_number_hash(cipher, placeholder),
+                name=ANONYMOUS_NAME,
+                phone=ANONYMOUS_PHONE,
+                township=None,
+                anonymised_at=utcnow(),
+            )
         )
         done += 1
     return done

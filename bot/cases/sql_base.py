@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQL
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases import records as rec
+from bot.cases import sealed
 from bot.cases.errors import (
     CaseRequestRefused,
     CaseSystemUnavailable,
@@ -34,6 +35,7 @@ from bot.cases.models import (
 )
 from bot.cases.records import AccessContext, make_reference
 from bot.clock import as_utc
+from bot.crypto import DataCipher
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,6 +102,7 @@ class SqlStoreBase:
         today: Callable[[], dt.date] = dt.date.today,
         max_attempts: int = 8,
         engine: Engine | None = None,
+        cipher: DataCipher | None = None,
     ) -> None:
         """Prepare the engine (no connection is made yet).
 
@@ -108,8 +111,9 @@ class SqlStoreBase:
             today: the clock used for the date in references (honours ``ASSISTANT_TODAY`` via settings).
             max_attempts: how often a unit of work is tried when it loses a race on a unique key.
             engine: an engine to use instead of building one from ``url``.
+            cipher: seals personal data (default: ``CASE_DATA_KEY`` of the environment's settings).
         """
-        self._engine = engine or build_engine(url)
+        self._engine = sealed.attach(engine or build_engine(url), cipher or sealed.default_cipher())
         self._sessions = sessionmaker(self._engine, future=True, expire_on_commit=False)
         self._today = today
         self._max_attempts = max_attempts
@@ -164,7 +168,8 @@ class SqlStoreBase:
 
     @staticmethod
     def _person_by_id_number(session: Session, id_number: str) -> Person | None:
-        return session.execute(select(Person).where(Person.id_number == norm_id(id_number))).scalar_one_or_none()
+        hashes = sealed.id_number_hashes(session.get_bind(), norm_id(id_number))
+        return session.execute(select(Person).where(Person.id_number_hash.in_(hashes))).scalar_one_or_none()
 
     def _require_person(self, session: Session, id_number: str) -> Person:
         person = self._person_by_id_number(session, id_number)

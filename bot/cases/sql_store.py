@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.cases import integrity
+from bot.cases import integrity, sealed
 from bot.cases import records as rec
 from bot.cases.errors import (
     CaseRequestRefused,
@@ -375,7 +375,7 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
             rows = session.execute(
                 select(AuditLog)
                 .join(Person, AuditLog.person_id == Person.id)
-                .where(Person.id_number == norm_id(id_number))
+                .where(Person.id_number_hash.in_(sealed.id_number_hashes(session.get_bind(), norm_id(id_number))))
                 .order_by(AuditLog.at, AuditLog.id)
             ).scalars()
             return [

@@ -40,10 +40,10 @@ from sqlalchemy.orm import attributes, sessionmaker
 
 from bot import crypto
 from bot import settings as settings_mod
+from bot.privacy import PERSONAL_SLOTS
 
 logger = logging.getLogger(__name__)
 
-PERSONAL_SLOTS = frozenset({"id_number", "phone", "phone_check", "person_name", "org_phone", "verified_id_number"})
 # Marks a protected string inside an event's JSON; the JSON form keeps a slot value's type (list, number…).
 TEXT_MARK = "\u0000pii:"
 JSON_MARK = "\u0000pii-json:"

@@ -9,7 +9,8 @@ from typing import Any
 from sanic import Sanic
 
 from actions.services import policy_responder
-from bot.cases import make_store
+from bot import crypto
+from bot.cases import make_store, sealed
 from bot.cases.sql_store import build_engine
 from bot.channels.wechat.api import WeChatApiClient
 from bot.handoff.outbox import Outbox
@@ -32,7 +33,8 @@ def create_app(settings: Settings, **services: Any) -> Sanic:
     app.config.KEEP_ALIVE_TIMEOUT = 15
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.ctx.settings = settings
-    engine = services.get("engine") or build_engine(settings.case_db_url)
+    # Person rows read through this engine have sealed columns (bot.cases.sealed).
+    engine = sealed.attach(services.get("engine") or build_engine(settings.case_db_url), crypto.from_settings(settings))
     app.ctx.engine = engine
     app.ctx.accounts = Accounts(engine, idle_minutes=settings.console_idle_minutes)
     app.ctx.templates = template_lookup()

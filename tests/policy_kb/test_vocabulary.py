@@ -150,8 +150,8 @@ def test_migrated_check_constraints_hold_the_vocabulary(
 def test_database_refuses_a_code_outside_the_vocabulary(migrated_sqlite: str) -> None:
     engine = build_engine(migrated_sqlite)
     insert = text(
-        "INSERT INTO persons (id_number, name, phone, category, employment_status, received_work_for_training,"
-        " created_at, updated_at) VALUES (:id, '张三', '13800000000', :category, 'unemployed', 0,"
+        "INSERT INTO persons (id_number, id_number_hash, name, phone, category, employment_status,"
+        " received_work_for_training, created_at, updated_at) VALUES (:id, :id, 'x', 'x', :category, 'unemployed', 0,"
         " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
     )
     try:

@@ -26,12 +26,12 @@ def _now() -> float:
 def _add_rides(engine: Engine) -> int:
     """Two rides of one person an hour and a half apart in UTC, in different weeks in China; returns the person."""
     with Session(engine, future=True) as session, session.begin():
-        person = session.execute(select(Person).where(Person.county.is_not(None)).limit(1)).scalar_one()
+        person_id = session.execute(select(Person.id).where(Person.county.is_not(None)).limit(1)).scalar_one()
         for n, created in enumerate((SUNDAY_NIGHT, MONDAY_NIGHT)):
             session.execute(
                 insert(TransportRequest).values(
                     reference=f"CX-TEST-{n}",
-                    person_id=person.id,
+                    person_id=person_id,
                     destination=f"江苏昆山{n}",
                     departure_date=dt.date(2026, 12, 20),
                     party_size=1,
@@ -40,7 +40,7 @@ def _add_rides(engine: Engine) -> int:
                     updated_at=created,
                 )
             )
-        return int(person.id)
+        return int(person_id)
 
 
 def _refresh(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from bot.analytics.case_figures import take_snapshot
 from bot.analytics.ingest import Ingestor, day_of, latency_bucket
-from bot.analytics.redact import redact_event
+from bot.analytics.redact import PERSONAL_ANSWER, redact_event
 from bot.analytics.tables import AnalyticsConversation, AnalyticsDaily, AnalyticsTurn
 
 KEY = b"test-analytics-key"
@@ -81,6 +81,26 @@ def test_redaction_keeps_what_the_dashboard_needs_only() -> None:
     assert redact_event({"event": "slot", "name": "county", "value": "费县", "sender_id": "s"})["value"] == "费县"
     assert redact_event({"event": "bot", "text": f"您的手机 {PHONE}", "sender_id": "s"}).get("text") is None
     assert redact_event({"event": "user_featurization", "sender_id": "s"}) is None
+
+
+def test_an_answer_to_a_personal_question_is_not_kept(case_db) -> None:
+    _url, engine = case_db
+
+    def asked(slot: str, ts: float) -> dict:
+        return {"event": "slot", "sender_id": "reg", "timestamp": ts, "name": "requested_slot", "value": slot}
+
+    events = [
+        {"event": "session_started", "sender_id": "reg", "timestamp": T0},
+        asked("person_name", T0 + 1),
+        user("reg", T0 + 2, "张测试", "inform"),
+        asked("county", T0 + 3),
+        user("reg", T0 + 4, "沂南", "inform"),
+    ]
+    Ingestor(engine, sender_hash).apply(events)
+    with engine.connect() as conn:
+        texts = conn.execute(select(AnalyticsTurn.text_masked).order_by(AnalyticsTurn.ts)).scalars().all()
+    # A name has no pattern to mask: the message that answered "您的姓名" is not stored at all.
+    assert texts == [PERSONAL_ANSWER, "沂南"]
 
 
 def test_latency_buckets_are_ten_percent_steps() -> None:

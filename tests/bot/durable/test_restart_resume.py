@@ -124,7 +124,7 @@ def test_registration_survives_a_restart_after_the_third_answer(databases: dict[
         ASSISTANT_TODAY="2026-11-28",
         WECHAT_API_BASE="http://127.0.0.1:9",
         REDIS_URL="",
-        EVENT_BROKER_URL=f"sqlite:///{tmp_path / 'events.db'}",
+        EVENT_BROKER_URL=f"sqlite:///{tmp_path / 'var' / 'events.db'}",
     )
     env.update(databases)
     subprocess.run([sys.executable, "-m", "bot", "db"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -155,6 +155,26 @@ def test_registration_survives_a_restart_after_the_third_answer(databases: dict[
         assert health.status_code == 200 and health.json()["tracker_store"]["state"] == "ok"
     finally:
         assistant.stop()
+
+    # Nothing holds the ID number, the phone or the name in clear: not the case database, not the conversation
+    # store, not the event broker, not the log (on SQLite: every file under the data directory).
+    needles = (person, phone, "张测试")
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")
+    assert not [n for n in needles[:2] if n in log]
+    for url in {databases["CASE_DB_URL"], databases["TRACKER_DB_URL"]}:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            for table in sa.inspect(engine).get_table_names():
+                dump = "\n".join(str(tuple(row)) for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')))
+                assert not [n for n in needles if n in dump], table
+        engine.dispose()
+    if databases["CASE_DB_URL"].startswith("sqlite"):
+        folder = Path(databases["CASE_DB_URL"].removeprefix("sqlite:///")).parent
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        assert {"cases.db", "tracker.db", "events.db"} <= {p.name for p in files}
+        for path in files:
+            raw = path.read_bytes()
+            assert not [n for n in needles if n.encode() in raw], path.name
 
     engine = sa.create_engine(databases["TRACKER_DB_URL"])
     with engine.connect() as conn:
