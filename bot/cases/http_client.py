@@ -101,6 +101,7 @@ class CaseApiClient:
         expected: Iterable[int] = (200,),
         not_found_is_none: bool = False,
         idempotency_key: str | None = None,
+        read_only: bool = False,
     ) -> tuple[int, Any]:
         """Send one API call; returns ``(status, decoded JSON or None)``.
 
@@ -112,13 +113,15 @@ class CaseApiClient:
             expected: statuses that mean success.
             not_found_is_none: return ``(404, None)`` instead of raising on 404.
             idempotency_key: sent as ``Idempotency-Key``; makes a POST safe to retry like a PUT.
+            read_only: the call changes nothing (a read sent as a POST to keep an ID number out of the URL),
+                so it is retried like a GET.
 
         Raises:
             CaseSystemUnavailable: no answer (after retries for idempotent calls) or a 5xx answer.
             CaseRequestRefused: any other unexpected answer (a subclass when the API names the error).
         """
         method = method.upper()
-        retry_safe = method in IDEMPOTENT_METHODS or idempotency_key is not None
+        retry_safe = method in IDEMPOTENT_METHODS or idempotency_key is not None or read_only
         attempts = self.max_attempts if retry_safe else 1
         if idempotency_key is not None:
             headers = {**(headers or {}), "Idempotency-Key": idempotency_key}

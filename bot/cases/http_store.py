@@ -3,10 +3,10 @@
 The API (all bodies JSON, UTF-8; records as in :func:`bot.cases.records.to_json`, dates ISO 8601)::
 
     POST /persons/verify                {id_number, phone_or_last4}     200 {person} | 404
-    GET  /persons/{id_number}                                           200 {person} | 404
-    GET  /persons/{id_number}/status                                    200 {items: [StatusItem]}
-    GET  /persons/{id_number}/audit                                     200 {entries: [AuditEntry]}
-    PUT  /registrations/{id_number}     {person: PersonDetails, work_wanted, local_or_away,
+    POST /persons/lookup                {id_number}                     200 {person} | 404
+    POST /persons/status                {id_number}                     200 {items: [StatusItem]}
+    POST /persons/audit                 {id_number}                     200 {entries: [AuditEntry]}
+    PUT  /registrations                 {person: PersonDetails, work_wanted, local_or_away,
                                          needs_transport, wants_training}
                                                                         201|200 {registration, created}
     POST /transport-requests            {id_number, destination, departure_date, party_size}
@@ -25,6 +25,9 @@ The API (all bodies JSON, UTF-8; records as in :func:`bot.cases.records.to_json`
     POST /handoffs                      {conversation_id, channel, reason, id_number}
                                                                         201|200 {handoff}
     POST /audit                         {id_number, action}             204
+
+ID numbers travel in request bodies only, never in a URL (URLs end up in the access logs of proxies and
+servers); the three reads by ID number are POSTs that change nothing and are retried like GETs.
 
 Every request carries ``Authorization: Bearer <CASE_API_TOKEN>``. Calls that read a person's record also
 carry the access context in ``X-Actor``, ``X-Channel``, ``X-Conversation-Id`` and ``X-Purpose``
@@ -81,7 +84,12 @@ class HttpCaseStore(CaseStore):
     def find_person(self, id_number: str, *, access: AccessContext) -> rec.PersonRecord | None:
         """See :meth:`CaseStore.find_person`."""
         _, body = self.client.request(
-            "GET", f"/persons/{_p(id_number)}", headers=access_headers(access), not_found_is_none=True
+            "POST",
+            "/persons/lookup",
+            json={"id_number": id_number},
+            headers=access_headers(access),
+            not_found_is_none=True,
+            read_only=True,
         )
         return from_json(rec.PersonRecord, body["person"]) if body else None
 
@@ -112,7 +120,7 @@ class HttpCaseStore(CaseStore):
         integrity.check_registration(person, local_or_away)
         _, body = self.client.request(
             "PUT",
-            f"/registrations/{_p(person.id_number)}",
+            "/registrations",
             json={
                 "person": to_json(person),
                 "work_wanted": work_wanted,
@@ -197,7 +205,12 @@ class HttpCaseStore(CaseStore):
     def get_status(self, id_number: str, *, access: AccessContext) -> list[rec.StatusItem]:
         """See :meth:`CaseStore.get_status`."""
         _, body = self.client.request(
-            "GET", f"/persons/{_p(id_number)}/status", headers=access_headers(access), not_found_is_none=True
+            "POST",
+            "/persons/status",
+            json={"id_number": id_number},
+            headers=access_headers(access),
+            not_found_is_none=True,
+            read_only=True,
         )
         return [from_json(rec.StatusItem, item) for item in (body or {}).get("items", [])]
 
@@ -301,5 +314,7 @@ class HttpCaseStore(CaseStore):
 
     def audit_entries(self, id_number: str) -> list[rec.AuditEntry]:
         """See :meth:`CaseStore.audit_entries`."""
-        _, body = self.client.request("GET", f"/persons/{_p(id_number)}/audit", not_found_is_none=True)
+        _, body = self.client.request(
+            "POST", "/persons/audit", json={"id_number": id_number}, not_found_is_none=True, read_only=True
+        )
         return [from_json(rec.AuditEntry, item) for item in (body or {}).get("entries", [])]

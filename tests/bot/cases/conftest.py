@@ -170,22 +170,22 @@ def _access(headers: Any) -> AccessContext:
 
 
 def _routes(store: SqlCaseStore) -> list[Route]:
-    def person(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
-        found = store.find_person(id_number, access=access)
+    def person(body: dict, access: AccessContext) -> tuple[int, Any]:
+        found = store.find_person(body["id_number"], access=access)
         return (200, {"person": to_json(found)}) if found else (404, {"error": "not_found"})
 
     def verify(body: dict, access: AccessContext) -> tuple[int, Any]:
         found = store.verify_person(body["id_number"], body["phone_or_last4"], access=access)
         return (200, {"person": to_json(found)}) if found else (404, {"error": "not_verified"})
 
-    def status(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
-        return 200, {"items": [to_json(i) for i in store.get_status(id_number, access=access)]}
+    def status(body: dict, access: AccessContext) -> tuple[int, Any]:
+        return 200, {"items": [to_json(i) for i in store.get_status(body["id_number"], access=access)]}
 
-    def audit(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
-        return 200, {"entries": [to_json(e) for e in store.audit_entries(id_number)]}
+    def audit(body: dict, access: AccessContext) -> tuple[int, Any]:
+        return 200, {"entries": [to_json(e) for e in store.audit_entries(body["id_number"])]}
 
-    def registration(body: dict, access: AccessContext, id_number: str) -> tuple[int, Any]:
-        details = from_json(PersonDetails, {**body["person"], "id_number": id_number})
+    def registration(body: dict, access: AccessContext) -> tuple[int, Any]:
+        details = from_json(PersonDetails, body["person"])
         record, created = store.upsert_registration(
             details,
             work_wanted=body["work_wanted"],
@@ -265,10 +265,10 @@ def _routes(store: SqlCaseStore) -> list[Route]:
     seg = r"([^/]+)"
     table = [
         ("POST", r"/persons/verify", verify),
-        ("GET", rf"/persons/{seg}/status", status),
-        ("GET", rf"/persons/{seg}/audit", audit),
-        ("GET", rf"/persons/{seg}", person),
-        ("PUT", rf"/registrations/{seg}", registration),
+        ("POST", r"/persons/status", status),
+        ("POST", r"/persons/audit", audit),
+        ("POST", r"/persons/lookup", person),
+        ("PUT", r"/registrations", registration),
         ("POST", r"/transport-requests", transport),
         ("POST", r"/training-enrolments", training),
         ("POST", r"/subsidy-applications", subsidy),
