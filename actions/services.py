@@ -9,6 +9,8 @@ from rasa_sdk import Tracker
 
 from bot import settings
 from bot.cases import make_store
+from bot.cases.identity_guard import GuardedCaseStore
+from bot.cases.one_time_codes import SmsVerification
 from bot.cases.records import AccessContext
 from bot.cases.store import CaseStore
 from bot.facts import extract_facts
@@ -43,6 +45,15 @@ def case_store() -> CaseStore:
     """
     install_log_masking()
     return make_store(settings.load(), hotline=knowledge_base().hotline.render())
+
+
+@lru_cache(maxsize=1)
+def sms_verification() -> SmsVerification | None:
+    """Identity proof by a one-time SMS code, when ``SMS_API_URL`` is set; else ``None`` (last-four mode)."""
+    store = case_store()
+    if not isinstance(store, GuardedCaseStore):  # pragma: no cover - make_store always guards
+        return None
+    return SmsVerification.from_settings(settings.load(), store)
 
 
 def channel_of(tracker: Tracker) -> str:

@@ -150,9 +150,11 @@ LAYERS = [
             "bot.clock",
             "bot.crypto",
             "bot.settings",
+            "bot.sms",
             "policy_kb",
         ),
     ),
+    ("bot.sms", ("bot.privacy", "bot.settings")),
     ("bot.channels", ("bot.channels", "bot.settings", "bot.privacy")),
     ("bot.rasa_runtime", ("bot.rasa_runtime",)),
 ]

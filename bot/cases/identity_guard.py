@@ -89,6 +89,7 @@ class IdentityGuard:
         hotline: how to name the hotline in messages.
         now: the clock.
         """
+        self.engine = engine
         self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
         self._cipher = cipher
         self.limits = limits or Limits()

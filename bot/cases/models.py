@@ -467,3 +467,20 @@ class IdentityAttempt(Base):
     purpose = Column(String(100), nullable=False)
     method = Column(String(16), nullable=False)  # phone | last4 | sms_code | registration
     outcome = Column(String(16), nullable=False)  # ok | failed | locked
+
+
+class IdentityCode(Base):
+    """A one-time code sent by SMS to the phone on record (bot.cases.one_time_codes).
+
+    Only a keyed hash of the code, bound to the person and the conversation, is kept; a code is used once.
+    """
+
+    __tablename__ = "identity_codes"
+
+    id = Column(Integer, primary_key=True)
+    subject_hash = Column(String(64), nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False)
+    code_hash = Column(String(64), nullable=False)
+    issued_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True))

@@ -43,6 +43,7 @@ from bot.validation.identifiers import (
     validate_mobile,
     validate_phone_last4,
     validate_phone_or_last4,
+    validate_sms_code,
 )
 from bot.validation.names import (
     validate_free_text,
@@ -116,4 +117,5 @@ __all__ = [
     "validate_person_category",
     "validate_phone_last4",
     "validate_phone_or_last4",
+    "validate_sms_code",
 ]

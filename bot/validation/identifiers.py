@@ -114,6 +114,14 @@ def validate_phone_last4(text: str) -> str:
     return compact
 
 
+def validate_sms_code(text: str) -> str:
+    """Validate a six-digit one-time code from an SMS."""
+    compact = strip_separators(prepare(text, "短信验证码", "123456"))
+    if not re.fullmatch(r"\d{6}", compact) or not compact.isascii():
+        raise ValidationError("请输入短信里的 6 位数字验证码，例如：123456；没收到的话请回复“重发”。")
+    return compact
+
+
 def validate_phone_or_last4(text: str) -> str:
     """Accept either a full mobile number or its last four digits (for identity checks)."""
     compact = strip_separators(prepare(text, "手机号码或后四位", "5678"))

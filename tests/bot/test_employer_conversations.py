@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from bot.cases import sealed
 from bot.cases.models import Employer, Employment, HrAgency, Person, Placement
 
 WANG_FANG = ("371302198503120427", "17000000001")  # 脱贫享受政策人口, 兰山区
@@ -27,7 +28,7 @@ REFERENCE = re.compile(r"(?:BT|PX)\d{8}-\d{6}")
 
 def _add_jobs(db_url: str) -> None:
     """王芳 employed with 以工代训 by the food company; 孙建国 placed outside his county by the agency."""
-    engine = create_engine(db_url)
+    engine = sealed.attach(create_engine(db_url), sealed.default_cipher())  # the servers' CASE_DATA_KEY
     with Session(engine) as session, session.begin():
         people = {p.id_number: p for p in session.execute(select(Person)).scalars()}
         company = session.execute(select(Employer).where(Employer.credit_code == FOOD_COMPANY[0])).scalar_one()
