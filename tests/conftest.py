@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -158,9 +161,13 @@ def serve_assistant() -> Callable[..., Iterator[Servers]]:
 
 
 def serve(
-    tmp_path_factory: pytest.TempPathFactory, today: str, prepare: Callable[[str], None] | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    today: str,
+    prepare: Callable[[str], None] | None = None,
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[Servers]:
-    """Seed a fresh SQLite case database, let ``prepare(db_url)`` add rows, and run the assistant on ``today``."""
+    """Seed a fresh SQLite case database, let ``prepare(db_url)`` add rows, and run the assistant on ``today``
+    (with ``env_extra`` added to its environment)."""
     rasa_port, actions_port, console_port = _free_port(), _free_port(), _free_port()
     db = tmp_path_factory.mktemp("db") / "cases.db"
     env = dict(
@@ -184,6 +191,7 @@ def serve(
         EVENT_BROKER_URL=f"sqlite:///{db.parent / 'events.db'}",
         ANALYTICS_POLL_SECONDS="2",
     )
+    env.update(env_extra or {})
     subprocess.run([sys.executable, "-m", "bot", "db"], cwd=ROOT, env=env, check=True, capture_output=True)
     if prepare is not None:
         prepare(f"sqlite:///{db}")
@@ -261,3 +269,48 @@ def seeded_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield services.case_store()
     services.case_store().close()
     services.case_store.cache_clear()
+
+
+# --- a loopback SMS gateway ---------------------------------------------------------------------------------
+
+
+class SmsServer(ThreadingHTTPServer):
+    """A loopback SMS gateway that records what it was asked to send (or answers ``status``)."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
+        self.status = 202
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/send"
+
+    def last_code(self) -> str:
+        """The six digits of the latest message."""
+        return self.received[-1][1]["text"].split("验证码是 ")[1][:6]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SmsServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.received.append((dict(self.headers), body))
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture(scope="module")
+def sms_server() -> Iterator[SmsServer]:
+    """A loopback SMS gateway for the module (tests clear ``received`` when they count messages)."""
+    server = SmsServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

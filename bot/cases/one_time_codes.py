@@ -176,6 +176,8 @@ class SmsVerification:
             CodeNotSent: too soon after the last code, or too many this hour.
             bot.sms.SmsUnavailable: the gateway did not take the message.
         """
+        if self.store.guard.attempts_left("person", id_number) <= 0:
+            raise CodeNotSent("身份核对失败次数过多，已暂停核对，请稍后再试；如需帮助请拨打 12333 热线。")
         person = self.store.inner.find_person(id_number, access=access)
         code = self.codes.issue(id_number, access.conversation_id)  # issued even for an unknown ID: same timing
         if person is None:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,50 +26,10 @@ LI = demo_data.PERSONS[1]
 ACCESS = AccessContext(conversation_id="rest:sms-1", channel="rest", purpose="查询")
 
 
-class SmsServer(ThreadingHTTPServer):
-    """A loopback SMS gateway that records what it was asked to send (or answers ``status``)."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
-        self.status = 202
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/send"
-
-    def last_code(self) -> str:
-        """The six digits of the latest message."""
-        return self.received[-1][1]["text"].split("验证码是 ")[1][:6]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: SmsServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.received.append((dict(self.headers), body))
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-@pytest.fixture
-def sms_server() -> Iterator[SmsServer]:
-    server = SmsServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 def test_the_gateway_client_posts_json_with_the_token_and_reports_refusals(
-    sms_server: SmsServer, caplog: pytest.LogCaptureFixture
+    sms_server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    sms_server.status = 202
     gateway = SmsGateway(sms_server.url, "sms-token")
     gateway.send("13912345678", "测试")
     headers, body = sms_server.received[-1]
@@ -139,7 +95,9 @@ def test_codes_cannot_be_requested_to_flood_a_phone(sqlite_url: str) -> None:
     codes.issue(LI.id_number, "c1")
 
 
-def _verification(tmp_path: Path, sms_server: SmsServer) -> SmsVerification:
+def _verification(tmp_path: Path, sms_server: Any) -> SmsVerification:
+    sms_server.received.clear()
+    sms_server.status = 202
     url = f"sqlite:///{tmp_path / 'cases.db'}"
     cipher = crypto.DataCipher.from_strings(KEY)
     admin.migrate_and_seed(url, TODAY, cipher)
@@ -151,7 +109,7 @@ def _verification(tmp_path: Path, sms_server: SmsServer) -> SmsVerification:
     return verification
 
 
-def test_the_right_code_proves_the_identity_and_wrong_ones_are_limited(tmp_path: Path, sms_server: SmsServer) -> None:
+def test_the_right_code_proves_the_identity_and_wrong_ones_are_limited(tmp_path: Path, sms_server: Any) -> None:
     sms = _verification(tmp_path, sms_server)
     with pytest.raises(IdentityNotProven):
         sms.store.get_status(LI.id_number, access=ACCESS)
@@ -174,9 +132,7 @@ def test_the_right_code_proves_the_identity_and_wrong_ones_are_limited(tmp_path:
         sms.verify_code(LI.id_number, right, access=other)  # locked: not even the right code now
 
 
-def test_no_code_is_sent_for_an_unknown_id_number_and_the_caller_is_not_told(
-    tmp_path: Path, sms_server: SmsServer
-) -> None:
+def test_no_code_is_sent_for_an_unknown_id_number_and_the_caller_is_not_told(tmp_path: Path, sms_server: Any) -> None:
     sms = _verification(tmp_path, sms_server)
     unknown = "371323199803150018"
     sms.send_code(unknown, access=ACCESS)  # no error: the same answer as for a registered person
