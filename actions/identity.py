@@ -71,14 +71,14 @@ class ActionAskPhoneCheck(Action):
     """Asks for the proof of identity: sends the SMS code first when a gateway is configured."""
 
     def name(self) -> str:
-        """The form calls ``action_ask_phone_check`` instead of the ``utter_ask_phone_check`` response."""
+        """The forms ask for ``phone_check`` through this action (SMS or the ``utter_phone_on_record`` question)."""
         return "action_ask_phone_check"
 
     async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
         """Send the code (SMS mode) or ask for the phone on record (last-four mode)."""
         sms = services.sms_verification()
         if sms is None:
-            dispatcher.utter_message(response="utter_ask_phone_check")
+            dispatcher.utter_message(response="utter_phone_on_record")
             return []
         id_number = tracker.get_slot("id_number") or ""
         if await asyncio.to_thread(sms.codes.pending, id_number, tracker.sender_id):

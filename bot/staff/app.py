@@ -33,8 +33,9 @@ def create_app(settings: Settings, **services: Any) -> Sanic:
     app.config.KEEP_ALIVE_TIMEOUT = 15
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.ctx.settings = settings
-    # Person rows read through this engine have sealed columns (bot.cases.sealed).
-    engine = sealed.attach(services.get("engine") or build_engine(settings.case_db_url), crypto.from_settings(settings))
+    engine = services.get("engine") or build_engine(settings.case_db_url)
+    if settings.case_data_key:  # person rows read through this engine have sealed columns (bot.cases.sealed)
+        sealed.attach(engine, crypto.from_settings(settings))
     app.ctx.engine = engine
     app.ctx.accounts = Accounts(engine, idle_minutes=settings.console_idle_minutes)
     app.ctx.templates = template_lookup()

@@ -35,8 +35,10 @@ def test_no_action_class_exists_just_to_ask() -> None:
     sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").rglob("*.py"))
     assert 'type(f"ActionAsk' not in sources
     # Asking actions that do more than ask: the summaries before a confirmation, the item to cancel (looked up),
-    # the departure date (quiet while a far-ahead date waits for its confirmation).
+    # the departure date (quiet while a far-ahead date waits for its confirmation), the proof of identity (sends
+    # the SMS code first when a gateway is configured).
     dynamic = {
+        "action_ask_phone_check",
         "action_ask_registration_confirmed",
         "action_ask_training_confirmed",
         "action_ask_subsidy_confirmed",

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.status import ActionShowStatus
 from bot import crypto
-from bot.cases import make_store
+from bot.cases import admin, make_store
 from bot.cases.admin import migrate_and_seed
 from bot.cases.errors import IdentityLocked, IdentityMismatch, IdentityNotProven
 from bot.cases.identity_guard import GuardedCaseStore, IdentityGuard, Limits
@@ -41,7 +41,7 @@ class Clock:
 @pytest.fixture
 def db_url(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'cases.db'}"
-    migrate_and_seed(url)
+    migrate_and_seed(url, cipher=crypto.DataCipher.from_strings(KEY))
     return url
 
 
@@ -51,7 +51,7 @@ def store_for(url: str, clock: Clock | None = None) -> GuardedCaseStore:
         store = make_store(Settings(case_db_url=url, case_data_key=KEY), hotline="人力资源社会保障服务热线 12333")
         assert isinstance(store, GuardedCaseStore)
         return store
-    sql = SqlCaseStore(url)
+    sql = SqlCaseStore(url, cipher=crypto.DataCipher.from_strings(KEY))
     return GuardedCaseStore(sql, IdentityGuard(sql.engine, crypto.DataCipher.from_strings(KEY), now=clock))
 
 
@@ -198,6 +198,7 @@ def test_a_key_rotation_keeps_the_lock(db_url: str) -> None:
     with pytest.raises(IdentityLocked):
         rotated.verify_person(LI_ID, LI_PHONE, access=access("after-rotation"))
     rotated.close()
+    admin.rotate_keys(db_url, crypto.DataCipher.from_strings(new_key, [KEY]))  # the records under the new key too
     # The counter was re-keyed to the new key on that use: it holds once the old key is retired too.
     retired = make_store(Settings(case_db_url=db_url, case_data_key=new_key))
     with pytest.raises(IdentityLocked):

@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from bot.cases import make_store
+from bot import crypto
+from bot.cases import make_store, sealed
 from bot.cases.admin import migrate_and_seed
+from bot.cases.models import Person
 from bot.cases.records import AccessContext
 from bot.cases.retention import RetentionPeriods, purge
 from bot.cases.sql_store import build_engine
@@ -55,21 +57,26 @@ def _tracker(path: Path) -> str:
 def test_purge_anonymises_closed_old_cases_and_deletes_old_audit_rows(tmp_path: Path) -> None:
     db = tmp_path / "cases.db"
     url = f"sqlite:///{db}"
-    migrate_and_seed(url)
+    cipher = crypto.DataCipher.from_strings(KEY)
+    migrate_and_seed(url, cipher=cipher)
     store = make_store(Settings(case_db_url=url, case_data_key=KEY))
     assert store.verify_person(ZHAO[0], ZHAO[1], access=AccessContext("rest:z", "rest", "查询")) is not None
     store.close()
     _age_everything(url)
     tracker = _tracker(tmp_path / "tracker.db")
 
-    counts = purge(url, RetentionPeriods(case_days=365, audit_days=180, conversation_days=90), tracker_db_url=tracker)
+    periods = RetentionPeriods(case_days=365, audit_days=180, conversation_days=90)
+    counts = purge(url, periods, tracker_db_url=tracker, cipher=cipher)
 
     assert counts["persons_anonymised"] >= 1 and counts["audit_log"] >= 1 and counts["identity_attempts"] >= 1
     assert counts["conversations"] == 1
+    engine = sealed.attach(build_engine(url), cipher)
+    with engine.connect() as conn:
+        names = set(conn.execute(select(Person.name)).scalars())
+    engine.dispose()
+    assert ZHAO[2] not in names and "已匿名" in names
+    assert LI[2] in names  # an open registration keeps its person
     with sqlite3.connect(db) as conn:
-        names = {row[0] for row in conn.execute("SELECT name FROM persons")}
-        assert ZHAO[2] not in names and "已匿名" in names
-        assert LI[2] in names  # an open registration keeps its person
         assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM persons").fetchone()[0] >= 5  # rows stay for the statistics
     raw = db.read_bytes()

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -33,6 +34,13 @@ class Console:
     db_url: str
     env: dict[str, str]
     password: str = PASSWORD
+
+    def case_store(self) -> Any:
+        """A SQL case store on the console's database, with its data key."""
+        from bot import crypto
+        from bot.cases.sql_store import SqlCaseStore
+
+        return SqlCaseStore(self.db_url, cipher=crypto.DataCipher.from_strings(self.env["CASE_DATA_KEY"]))
 
     def session(self, username: str = "agent", password: str | None = None) -> requests.Session:
         """A signed-in HTTP session."""

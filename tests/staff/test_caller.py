@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from bot.cases.sql_store import SqlCaseStore
-
 from .conftest import Console
 
 LI_QIANG = ("371321199207081535", "17000000002")
@@ -85,7 +83,7 @@ def test_verified_caller_case_registration_and_audit(console: Console) -> None:
     assert re.search(r"编号 DD\d{8}-\d{6}", bus.text)
     ended = http.post(f"{console.url}/call/end", data={"csrf_token": csrf}, timeout=10)
     assert reference in ended.text and "代为求职登记（保洁）" in ended.text
-    store = SqlCaseStore(console.db_url)
+    store = console.case_store()
     try:
         entries = store.audit_entries(WANG_FANG[0])
         items = store.get_status(WANG_FANG[0], access=_access())
