@@ -4,7 +4,8 @@
 ``data``) on ``TRACKER_DB_URL``: a SQLite file under ``var/`` by default, PostgreSQL in production.
 
 * **Personal data**: before a row is written, the user's message text (and the entity values parsed from
-  it), the values of the personal slots (:data:`PERSONAL_SLOTS`), and any other string in the event that
+  it), the assistant's replies (a summary repeats the name given), the values of the personal slots
+  (:data:`bot.privacy.PERSONAL_SLOTS`), and any other string in the event that
   contains an ID or mobile number are replaced by AES-256-GCM ciphertexts (:mod:`bot.crypto`, key
   ``CASE_DATA_KEY``), bound to the conversation's sender id. Rows are decrypted as they are loaded, so a
   conversation resumes after a restart exactly as it was. Intent, action and slot names stay in clear for
@@ -86,12 +87,18 @@ class EventCodec:
         event = json.loads(data)
         kind = event.get("event")
         if kind == "user":
-            for holder in (event, event.get("parse_data") or {}):
-                if isinstance(holder.get("text"), str):
-                    holder["text"] = self._seal(holder["text"], sender_id)
+            if isinstance(event.get("text"), str):
+                event["text"] = self._seal(event["text"], sender_id)
+            parse = event.get("parse_data") or {}
+            for key, value in parse.items():  # the text, and what the NLU made of it (e.g. normalized_text)
+                if isinstance(value, str) and key != "message_id":
+                    parse[key] = self._seal(value, sender_id)
             for entity in (event.get("parse_data") or {}).get("entities") or []:
                 if isinstance(entity, dict) and entity.get("value") is not None:
                     entity["value"] = self._seal(json.dumps(entity["value"]), sender_id, JSON_MARK)
+        elif kind == "bot" and isinstance(event.get("text"), str):
+            # A summary before a confirmation repeats the name the user gave, which has no pattern to find.
+            event["text"] = self._seal(event["text"], sender_id)
         elif kind == "slot" and event.get("name") in PERSONAL_SLOTS and event.get("value") is not None:
             event["value"] = self._seal(json.dumps(event["value"], ensure_ascii=False), sender_id, JSON_MARK)
         return json.dumps(self._seal_pii(event, sender_id), ensure_ascii=False)
