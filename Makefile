@@ -15,7 +15,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_WARN_20 := 1
 
-.PHONY: help setup run test lint format train shell db eval bench purge wechat-menu constraints clean browser bench-dashboard
+.PHONY: help setup run test lint format train shell db eval bench purge wechat-menu constraints clean browser bench-dashboard \
+	haproxy cluster bench-cluster
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +75,24 @@ eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report
 
 bench: $(STAMP_MODEL) ## The assistant vs. a bare-Rasa floor under 1, 10 and 50 concurrent REST senders
 	$(PY) -m evaluation.bench
+
+# The cluster keeps its state where several processes can share it: PostgreSQL (one schema each for the cases, the
+# conversations and the event broker) and Redis, as this machine runs them. Override any of them in the environment.
+CLUSTER_PG ?= postgresql+psycopg2://root@127.0.0.1:5432/test
+CLUSTER_ENV = CASE_DB_URL=$${CASE_DB_URL:-$(CLUSTER_PG)?options=-csearch_path%3Djiuye_cases} \
+	TRACKER_DB_URL=$${TRACKER_DB_URL:-$(CLUSTER_PG)?options=-csearch_path%3Djiuye_tracker} \
+	EVENT_BROKER_URL=$${EVENT_BROKER_URL:-$(CLUSTER_PG)?options=-csearch_path%3Djiuye_events} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}
+
+haproxy: ## Install HAProxy (Debian package) for the cluster when missing
+	@command -v haproxy >/dev/null 2>&1 || { echo "安装 haproxy（集群的负载均衡）"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+
+cluster: $(STAMP_MODEL) haproxy ## CLUSTER_RASA Rasa processes and CLUSTER_ACTIONS action servers behind HAProxy on :5005/:5055
+	@$(CLUSTER_ENV) $(PY) -m bot cluster
+
+bench-cluster: $(STAMP_MODEL) haproxy ## 50 WeChat users on a cluster while an action server, a Rasa process and PostgreSQL fail
+	$(PY) -m evaluation.bench.cluster
 
 bench-dashboard: $(STAMP_INSTALL) ## Dashboard queries over a year of a city (200k persons, 5M turns) on SQLite and PostgreSQL
 	$(PY) -m bot.analytics.bench

@@ -1,4 +1,4 @@
-"""Command-line entry: ``python -m bot serve | shell | db | keys | users``.
+"""Command-line entry: ``python -m bot serve | cluster | shell | db | keys | purge | users``.
 
 ``serve`` starts the action server, the Rasa server and the staff console as child processes, stops them on
 Ctrl-C, and refuses to start with one clear line when a port is taken or a setting is wrong.
@@ -224,6 +224,39 @@ def serve() -> int:
         _stop(procs)
 
 
+def cluster() -> int:
+    """``make cluster``: several Rasa processes and action servers behind HAProxy (:mod:`bot.cluster`)."""
+    from bot import cluster as cluster_mod
+    from bot.cases import admin
+    from bot.staff.demo import ensure_demo_accounts
+
+    _handle_stop_signals()
+    env = dict(os.environ)
+    for notice in prepare_environment(env):
+        print(notice)
+    cfg = settings_mod.load(env)
+    configure_stores(cfg, env)
+    if not MODEL.exists():
+        raise CliError(f"错误：找不到模型 {MODEL}，请先运行 make train。")
+    for host, port, what, variable in (
+        (cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT"),
+        (cfg.rasa_host, cfg.rasa_port, "Rasa ", "RASA_PORT"),
+        (cfg.console_host, cfg.console_port, "坐席工作台", "CONSOLE_PORT"),
+    ):
+        check_port_free(host, port, what, variable)
+
+    def prepare(ready: settings_mod.Settings) -> None:
+        for line in admin.migrate_and_seed(ready.case_db_url, cipher=crypto.from_settings(ready)):
+            print(line)
+        for line in ensure_demo_accounts(ready):
+            print(line)
+
+    try:
+        return cluster_mod.run(env, MODEL, prepare)
+    except cluster_mod.ClusterError as exc:
+        raise CliError(str(exc)) from None
+
+
 def shell() -> int:
     """Chat in the terminal (``rasa shell``) with the action server running."""
     signal.signal(signal.SIGTERM, _interrupt)
@@ -312,7 +345,7 @@ def keys(rest: list[str] | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; every expected failure becomes one line on stderr."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="就业帮扶助手")
-    parser.add_argument("command", choices=["serve", "shell", "db", "keys", "purge", "users"])
+    parser.add_argument("command", choices=["serve", "cluster", "shell", "db", "keys", "purge", "users"])
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -322,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             return users_main(args.rest)
         if args.command == "keys":
             return keys(args.rest)
-        return {"serve": serve, "shell": shell, "db": db, "purge": purge}[args.command]()
+        return {"serve": serve, "cluster": cluster, "shell": shell, "db": db, "purge": purge}[args.command]()
     except (CliError, settings_mod.SettingsError, crypto.CryptoError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
