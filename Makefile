@@ -57,7 +57,7 @@ browser: ## Install headless Chromium and a Chinese font (Debian packages) for t
 	@{ command -v chromium && fc-list :lang=zh | grep -q .; } >/dev/null 2>&1 || { echo "安装 chromium 和中文字体（浏览器测试需要）"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei; }
 
-test: $(STAMP_MODEL) browser ## Every check: pip check, lint, pytest, data validation, training, conversation tests
+test: $(STAMP_MODEL) browser haproxy ## Every check: pip check, lint, pytest, data validation, training, conversation tests
 	$(PY) -m pip check
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest

@@ -16,8 +16,9 @@ from evaluation.bench import load, servers
 TRANSPORT_SLOTS = ("id_number", "phone_check", "destination", "departure_date", "party_size")
 
 
-# The departure date is asked by action_ask_departure_date (it confirms far dates first), in these words.
-ASKED_WITH = {"departure_date": "utter_departure_date_question"}
+# The departure date and the proof of identity are asked by actions (action_ask_departure_date confirms far
+# dates first; action_ask_phone_check sends an SMS code when a gateway is set), in these words.
+ASKED_WITH = {"departure_date": "utter_departure_date_question", "phone_check": "utter_phone_on_record"}
 
 
 def _asked_with(slot: str) -> str:
