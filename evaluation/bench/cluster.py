@@ -67,8 +67,12 @@ SCRIPT = (
     ("要", "培训"),
     ("不用", "确认"),
     ("确认", "已登记"),
+)
+# After registering, each user keeps asking until the run ends (so that the faults hit a loaded cluster).
+QUESTIONS = (
     ("公益岗签几年", "公益"),
-    ("点对点怎么报名", "点对点"),
+    ("以工代训补贴每人每月多少钱", "以工代训"),
+    ("外出务工有一次性交通补贴吗", "补贴"),
 )
 
 
@@ -219,20 +223,27 @@ class User:
         turn.latency = time.monotonic() - start if answer else None
         return answer
 
+    def _step(self, text: str, expected: str, stop_at: float) -> bool:
+        """Send ``text`` until the answer contains ``expected`` (at most three times, as a person would)."""
+        for _ in range(3):
+            if time.monotonic() > stop_at:
+                return False
+            if expected in self.say(text):
+                return True
+            time.sleep(1)
+        return False
+
     def run(self, stop_at: float) -> None:
-        """Follow the script; a step whose answer is not the expected one is sent again (at most three times)."""
+        """Register following the script, then ask questions until ``stop_at``."""
         for message, expected in SCRIPT:
-            text = message.format(id=self.id_number, phone=self.phone)
-            for _ in range(3):
-                if time.monotonic() > stop_at:
-                    return
-                if expected in self.say(text):
-                    break
-                time.sleep(1)
-            else:
-                return  # stuck: the script cannot go on
-            if expected == "已登记":
-                self.registered = True
+            if not self._step(message.format(id=self.id_number, phone=self.phone), expected, stop_at):
+                return  # stuck or out of time: the script cannot go on
+        self.registered = True
+        n = 0
+        while time.monotonic() < stop_at:
+            text, expected = QUESTIONS[(self.n + n) % len(QUESTIONS)]
+            self._step(text, expected, stop_at)
+            n += 1
 
 
 # --- faults -----------------------------------------------------------------------------------------------------
@@ -284,6 +295,29 @@ def inject_faults(base_port: int, seconds: float, log: list[str], t0: float) -> 
         log.append(f"{time.monotonic() - t0:5.0f} s  {what}：{result}")
 
 
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total / 1024
+
+
+def memory_line(base_port: int) -> str:
+    """Resident memory of each Rasa process and action server now."""
+    rasa = [_rss_mb(_pids("bot.rasa_server", base_port + n)) for n in (1, 2)]
+    actions = [_rss_mb(_pids("bot.action_server", base_port + 100 + n)) for n in (1, 2)]
+    return (
+        "  内存（RSS）：Rasa 进程 "
+        + "、".join(f"{m:.0f} MB" for m in rasa)
+        + "；动作服务器 "
+        + "、".join(f"{m:.0f} MB" for m in actions)
+    )
+
+
 def _kill(pids: list[int]) -> str:
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
@@ -302,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m evaluation.bench.cluster", description="集群负载与故障基准")
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=240)
+    parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--pg", default=PG)
     parser.add_argument("--redis", default=REDIS)
     args = parser.parse_args(argv)
@@ -358,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         stop_at = t0 + args.seconds
         faults: list[str] = []
-        injector = threading.Thread(target=inject_faults, args=(base, args.seconds * 0.8, faults, t0), daemon=True)
+        injector = threading.Thread(target=inject_faults, args=(base, args.seconds, faults, t0), daemon=True)
         injector.start()
         threads = [threading.Thread(target=u.run, args=(stop_at,)) for u in users]
         for n, thread in enumerate(threads):
@@ -367,9 +401,11 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - t0
+        memory = memory_line(base)
         time.sleep(5)  # late customer-service messages
         injector.join(timeout=1)
         report(users, api, urls["cases"], data_key, faults, elapsed)
+        print(memory)
     finally:
         cluster.send_signal(signal.SIGINT)
         try:
@@ -409,9 +445,7 @@ def report(users: list[User], api: WeChatApi, cases_url: str, data_key: str, fau
         print(f"  故障 {line}")
     if answered:
         p50, p95, p99 = (_percentile(answered, share) * 1000 for share in (0.5, 0.95, 0.99))
-        print(
-            f"  答复用时 p50 {p50:.0f} ms，p95 {p95:.0f} ms，p99 {p99:.0f} ms（首次发送到收到答复）"
-        )
+        print(f"  答复用时 p50 {p50:.0f} ms，p95 {p95:.0f} ms，p99 {p99:.0f} ms（首次发送到收到答复）")
     print(
         f"  被动回复 {passive_total} 条；5 秒内没有被动回复（微信会重发）{sum(t.deadline_missed for t in turns)} 条；"
         f"经客服消息接口送达 {custom_total} 条；没有收到答复 {sum(t.latency is None for t in turns)} 条"

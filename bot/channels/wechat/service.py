@@ -290,8 +290,10 @@ class WeChatService:
         return PLEASE_TYPE
 
     async def _run_once(self, message: InboundMessage, text: str) -> str | None:
-        dedup = Deduplicator(self._ensure_store())
-        claim = await dedup.begin(message.dedup_key, wait=self._reply_deadline + 1.0)
+        # The holder stores a reply (or None: late answer by the customer-service API) within the deadline, so
+        # its lock need not outlive it: when the holding process dies, WeChat's next try takes the message over.
+        dedup = Deduplicator(self._ensure_store(), lock_ttl=self._reply_deadline + 1.0)
+        claim = await dedup.begin(message.dedup_key, wait=self._reply_deadline + 1.5)
         if not claim.owner:
             logger.info("WeChat duplicate delivery %s answered from the first one", message.dedup_key)
             return claim.reply
