@@ -33,7 +33,7 @@ from policy_kb.model import Benefit, Clause
 TRAINING_TOPIC = "skills_training"
 # The subsidy an organisation can apply for here, by the kind of organisation the credit code belongs to.
 SUBSIDY_TOPICS = {"employer": "work_for_training", "hr_agency": "labor_export_subsidy"}
-CONFIRM_WORDS = ("确认", "确定", "提交", "没问题", "对", "是", "好", "可以")
+CONFIRM_WORDS = ("确认", "确定", "提交", "没问题", "对", "是", "好", "可以", "重试", "再试一次")
 
 
 def _confirmed(text: str, intent: str | None, question: str) -> bool:
@@ -127,6 +127,8 @@ class ActionAskTrainingConfirmed(Action):
 
 class ActionSubmitTraining(CaseSystemAction):
     """Saves the confirmed enrolment once and gives its reference."""
+
+    retry_form, retry_slot = "training_form", "training_confirmed"
 
     def name(self) -> str:
         """Action name used in the domain."""
@@ -344,6 +346,8 @@ class ActionAskSubsidyConfirmed(Action):
 
 class ActionSubmitSubsidy(CaseSystemAction):
     """Files the confirmed application once and gives its reference."""
+
+    retry_form, retry_slot = "subsidy_form", "subsidy_confirmed"
 
     def name(self) -> str:
         """Action name used in the domain."""

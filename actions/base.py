@@ -7,13 +7,14 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import clear_form_slots
-from bot.cases.errors import CaseStoreError
+from bot.cases.errors import CaseStoreError, CaseSystemUnavailable
 
 log = logging.getLogger(__name__)
+RETRY_HINT = "您填写的信息都已保留，不用重填：稍后回复“重试”（或“确认”）即可再次提交。"
 
 
 class CaseSystemAction(Action, abc.ABC):
@@ -21,8 +22,14 @@ class CaseSystemAction(Action, abc.ABC):
 
     Subclasses implement :meth:`act`. When it raises :class:`~bot.cases.errors.CaseStoreError`, the user is
     told the error's ``user_message`` (Chinese, free of personal data) and the conversation continues with
-    :meth:`events_after_failure` — by default the form's answers are forgotten.
+    :meth:`events_after_failure` — by default the form's answers are forgotten. A submission whose form names
+    :attr:`retry_form` and :attr:`retry_slot` (the confirmation) keeps them instead when the case system is
+    unreachable: the form asks for the confirmation again, and “重试” submits once more.
     """
+
+    retry_form: str | None = None
+    retry_slot: str | None = None
+    retry_hint: str = RETRY_HINT
 
     @abc.abstractmethod
     def name(self) -> str:
@@ -42,5 +49,8 @@ class CaseSystemAction(Action, abc.ABC):
             return await self.act(dispatcher, tracker, domain)
         except CaseStoreError as error:
             log.warning("%s: case system error %s (%s)", self.name(), type(error).__name__, error.detail)
+            if isinstance(error, CaseSystemUnavailable) and self.retry_form and self.retry_slot:
+                dispatcher.utter_message(text=f"{error.user_message}{self.retry_hint}")
+                return [SlotSet(self.retry_slot, None), FollowupAction(self.retry_form)]
             dispatcher.utter_message(text=error.user_message)
             return self.events_after_failure(tracker, error)

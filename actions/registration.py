@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -14,7 +14,7 @@ from actions import services
 from actions.base import CaseSystemAction
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
 from bot import validation
-from bot.cases.errors import CaseStoreError, CaseSystemUnavailable, IdentityLocked, IdentityMismatch
+from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityMismatch
 from bot.cases.records import PersonDetails
 from bot.form_values import parse_corrections, parse_work_location, parse_yes_no
 from bot.privacy import mask_id_number
@@ -39,9 +39,6 @@ def slot_parsers(today) -> dict[str, Any]:
         "needs_transport": lambda text: parse_yes_no(text, TRANSPORT_QUESTION),
         "wants_training": lambda text: parse_yes_no(text, TRAINING_QUESTION),
     }
-
-
-RETRY_HINT = "您填写的信息都已保留，不用重填：稍后回复“重试”（或“确认”）即可再次提交。"
 
 
 class ValidateJobSeekingForm(AssistantFormValidation):
@@ -185,6 +182,8 @@ class ActionAskRegistrationConfirmed(Action):
 class ActionSubmitRegistration(CaseSystemAction):
     """Saves the confirmed registration in one transaction and gives the reference number."""
 
+    retry_form, retry_slot = "job_seeking_form", "registration_confirmed"
+
     def name(self) -> str:
         """Action name used in the domain."""
         return "action_submit_registration"
@@ -218,10 +217,6 @@ class ActionSubmitRegistration(CaseSystemAction):
                 text=f"抱歉，无法完成登记：填写的信息与系统中的记录不一致。请携带身份证到县区人社部门窗口办理，或拨打{hotline}。"
             )
             return clear_form_slots()
-        except CaseSystemUnavailable as error:
-            # Nothing is lost: the answers stay in the form, which asks for the confirmation again.
-            dispatcher.utter_message(text=f"{error.user_message}{RETRY_HINT}")
-            return [SlotSet("registration_confirmed", None), FollowupAction("job_seeking_form")]
         verb = "已登记" if created else "已更新您原有的求职登记"
         dispatcher.utter_message(
             text=f"{verb}，登记编号 {registration.reference}（身份证 {mask_id_number(details.id_number)}）。"

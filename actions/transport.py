@@ -96,6 +96,10 @@ def _is_iso(value: str) -> bool:
 class ActionSubmitTransport(CaseSystemAction):
     """Records the ride request and gives its reference."""
 
+    # No confirmation step: the form asks the last question (how many travel) again, and the answer submits.
+    retry_form, retry_slot = "transport_form", "party_size"
+    retry_hint = "您填写的信息都已保留，不用重填：稍后再回复一次同行人数（例如“2”）即可重新提交。"
+
     def name(self) -> str:
         """Action name used in the domain."""
         return "action_submit_transport"

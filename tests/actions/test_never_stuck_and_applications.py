@@ -17,6 +17,7 @@ from actions.applications import (
 )
 from actions.never_stuck import MAX_INVALID, route
 from actions.status import ValidateStatusForm
+from actions.transport import ActionSubmitTransport
 from policy_kb.answer import PolicyResponder
 from policy_kb.model import KnowledgeBase
 
@@ -181,3 +182,33 @@ async def test_someone_not_on_the_organisations_books_is_asked_again(
     result = await ValidateSubsidyForm().validate_subsidy_person(WANG_FANG, dispatcher, tracker, domain)
     assert result == {"subsidy_person": None}
     assert "没有这位人员" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("action", "table", "slots", "asked_again", "done"),
+    [
+        (ActionSubmitTraining, "training_enrolments", {"course": "电工", "training_confirmed": True},
+         "training_confirmed", "已为您报名"),
+        (ActionSubmitTransport, "transport_requests",
+         {"destination": "江苏昆山", "departure_date": "2026-12-20", "party_size": 2}, "party_size", "已为您报名"),
+    ],
+)  # fmt: skip
+async def test_a_submission_while_the_case_system_is_down_keeps_the_answers_and_can_be_retried(
+    seeded_store, tracker_for, dispatcher, domain, action, table, slots, asked_again, done
+) -> None:
+    from rasa_sdk.events import FollowupAction, SlotSet
+    from sqlalchemy import text
+
+    slots = {"verified_id_number": WANG_FANG, **slots}
+    proof = services.access_for(tracker_for("0001", "inform"), "核对身份")
+    assert seeded_store.verify_person(WANG_FANG, "0001", access=proof) is not None
+    with seeded_store.engine.begin() as conn:  # the table disappears: the write cannot be made
+        conn.execute(text(f"ALTER TABLE {table} RENAME TO away_for_maintenance"))
+    events = await action().run(dispatcher, tracker_for("确认", "affirm", slots=slots), domain)
+    assert "都已保留" in dispatcher.messages[-1]["text"]
+    form = {"training_enrolments": "training_form", "transport_requests": "transport_form"}[table]
+    assert events == [SlotSet(asked_again, None), FollowupAction(form)]  # the other answers are kept
+    with seeded_store.engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE away_for_maintenance RENAME TO {table}"))
+    await action().run(dispatcher, tracker_for("重试", "inform", slots=slots), domain)
+    assert done in dispatcher.messages[-1]["text"]

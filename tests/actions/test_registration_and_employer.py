@@ -122,7 +122,7 @@ async def test_case_store_down_at_submission_keeps_every_answer_and_retry_submit
     from rasa_sdk.events import FollowupAction, SlotSet
     from sqlalchemy import text
 
-    from actions.registration import RETRY_HINT
+    from actions.base import RETRY_HINT
 
     with seeded_store.engine.begin() as conn:  # the table disappears: the database is unusable for the write
         conn.execute(text("ALTER TABLE job_seeking_registrations RENAME TO away_for_maintenance"))
