@@ -86,8 +86,10 @@ backend rasa
     # A WeChat user (openid in the query string) stays on one process while it is up; REST round-robins.
     balance url_param openid
     hash-type consistent
-    # Only a connection that failed is retried elsewhere: a message is never handled twice.
-    retry-on conn-failure
+    # A request whose process died before answering goes to another one: a WeChat message cannot be handled
+    # twice (its MsgId is deduplicated in Redis); a REST message could, if the process died between saving the
+    # conversation and answering.
+    retry-on conn-failure empty-response junk-response
     option httpchk GET /
 {rasa}
 

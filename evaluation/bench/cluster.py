@@ -29,7 +29,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +41,7 @@ from wechatpy.crypto import WeChatCrypto
 from bot import crypto
 from bot.settings import PROJECT_ROOT
 from bot.validation import id_check_digit
+from evaluation.bench import faults
 from evaluation.bench.servers import free_port
 
 TOKEN = "bench_cluster_token"
@@ -137,6 +137,8 @@ class Turn:
     custom: int = 0
     deadline_missed: bool = False
     tries: int = 0
+    at: float = 0.0  # when it was first sent (monotonic)
+    status: int = 200
 
 
 @dataclass
@@ -194,7 +196,7 @@ class User:
             f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
             f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>"
         )
-        turn = Turn(text)
+        turn = Turn(text, at=time.monotonic())
         self.turns.append(turn)
         with self.api.lock:
             seen = len(self.api.custom[self.openid])
@@ -203,7 +205,9 @@ class User:
         for attempt in range(3):  # WeChat's three tries of one message
             turn.tries = attempt + 1
             try:
-                reply = self._passive_text(self._post(xml, msg_id))
+                response = self._post(xml, msg_id)
+                turn.status = response.status_code
+                reply = self._passive_text(response)
             except requests.RequestException:
                 turn.deadline_missed = True
                 continue
@@ -244,84 +248,6 @@ class User:
             text, expected = QUESTIONS[(self.n + n) % len(QUESTIONS)]
             self._step(text, expected, stop_at)
             n += 1
-
-
-# --- faults -----------------------------------------------------------------------------------------------------
-
-
-def _pids(needle: str, port: int) -> list[int]:
-    """Pids of our processes whose command line contains ``needle`` and whose port is ``port``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            environ = (proc / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if needle not in cmdline:
-            continue
-        if f"--port {port}" in cmdline or f"ACTIONS_PORT={port}".encode() in environ:
-            found.append(int(proc.name))
-    return found
-
-
-def restart_postgresql() -> str:
-    """Restart the machine's PostgreSQL cluster (pg_ctlcluster), as an upgrade or a failover would."""
-    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
-    for version in versions:
-        result = subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode == 0:
-            return f"PostgreSQL {version} 已重启"
-    return "PostgreSQL 未能重启"
-
-
-def inject_faults(base_port: int, seconds: float, log: list[str], t0: float) -> None:
-    """Kill an action server, then a Rasa process, then restart PostgreSQL, spread over the run."""
-    steps = (
-        (0.25, "杀掉动作服务器 actions1", lambda: _kill(_pids("bot.action_server", base_port + 101))),
-        (0.45, "杀掉 Rasa 进程 rasa1", lambda: _kill(_pids("bot.rasa_server", base_port + 1))),
-        (0.65, "重启 PostgreSQL", restart_postgresql),
-    )
-    for share, what, act in steps:
-        time.sleep(max(0.0, t0 + share * seconds - time.monotonic()))
-        result = act()
-        log.append(f"{time.monotonic() - t0:5.0f} s  {what}：{result}")
-
-
-def _rss_mb(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return total / 1024
-
-
-def memory_line(base_port: int) -> str:
-    """Resident memory of each Rasa process and action server now."""
-    rasa = [_rss_mb(_pids("bot.rasa_server", base_port + n)) for n in (1, 2)]
-    actions = [_rss_mb(_pids("bot.action_server", base_port + 100 + n)) for n in (1, 2)]
-    return (
-        "  内存（RSS）：Rasa 进程 "
-        + "、".join(f"{m:.0f} MB" for m in rasa)
-        + "；动作服务器 "
-        + "、".join(f"{m:.0f} MB" for m in actions)
-    )
-
-
-def _kill(pids: list[int]) -> str:
-    for pid in pids:
-        os.kill(pid, signal.SIGKILL)
-    return f"进程 {pids}" if pids else "没有找到进程"
 
 
 # --- the run ----------------------------------------------------------------------------------------------------
@@ -391,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         users = [User(n, url, api) for n in range(args.users)]
         t0 = time.monotonic()
         stop_at = t0 + args.seconds
-        faults: list[str] = []
-        injector = threading.Thread(target=inject_faults, args=(base, args.seconds, faults, t0), daemon=True)
+        fault_log: list[str] = []
+        injector = threading.Thread(target=faults.inject_faults, args=(base, args.seconds, fault_log, t0), daemon=True)
         injector.start()
         threads = [threading.Thread(target=u.run, args=(stop_at,)) for u in users]
         for n, thread in enumerate(threads):
@@ -401,10 +327,10 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - t0
-        memory = memory_line(base)
+        memory = faults.memory_line(base)
         time.sleep(5)  # late customer-service messages
         injector.join(timeout=1)
-        report(users, api, urls["cases"], data_key, faults, elapsed)
+        report(users, api, urls["cases"], data_key, fault_log, elapsed, t0)
         print(memory)
     finally:
         cluster.send_signal(signal.SIGINT)
@@ -421,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(users: list[User], api: WeChatApi, cases_url: str, data_key: str, faults: list[str], elapsed: float) -> None:
+def report(
+    users: list[User], api: WeChatApi, cases_url: str, data_key: str, faults: list[str], elapsed: float, t0: float
+) -> None:
     """Print the figures of a run."""
     turns = [t for u in users for t in u.turns]
     answered = [t.latency for t in turns if t.latency is not None]
@@ -450,6 +378,10 @@ def report(users: list[User], api: WeChatApi, cases_url: str, data_key: str, fau
         f"  被动回复 {passive_total} 条；5 秒内没有被动回复（微信会重发）{sum(t.deadline_missed for t in turns)} 条；"
         f"经客服消息接口送达 {custom_total} 条；没有收到答复 {sum(t.latency is None for t in turns)} 条"
     )
+    lost = [t for t in turns if t.latency is None]
+    if lost:
+        statuses = sorted({t.status for t in lost})
+        print(f"  没有答复的消息发出时间（秒，自开始）：{[round(t.at - t0) for t in lost][:20]}，HTTP 状态 {statuses}")
     print(
         f"  求职登记：用户确认登记成功 {sum(u.registered for u in users)} 人，库中每人恰好一条 {per_user.count(1)} 人，"
         f"没有记录 {per_user.count(0)} 人，重复 {sum(1 for n in per_user if n > 1)} 人"

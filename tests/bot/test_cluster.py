@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from bot import settings as settings_mod
 from bot.cluster import ClusterError, Plan, check_shared_state, haproxy_config
-from evaluation.bench.cluster import _pids
+from evaluation.bench.faults import pids_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgresql+psycopg2://root@127.0.0.1:5432/test"
@@ -117,7 +117,7 @@ def test_a_cluster_answers_through_haproxy_and_survives_losing_an_action_server(
     try:
         assert ready.wait(900), "".join(lines)[-3000:]
         assert "公益" in ask("c-1")
-        victims = _pids("bot.action_server", base + 101)
+        victims = pids_of("bot.action_server", base + 101)
         assert victims
         for pid in victims:
             os.kill(pid, signal.SIGKILL)
@@ -140,4 +140,4 @@ def test_a_cluster_answers_through_haproxy_and_survives_losing_an_action_server(
                 conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
     # Everything stopped: the front ports can be bound again.
-    assert not _pids("bot.rasa_server", base + 1) and not _pids("bot.action_server", base + 102)
+    assert not pids_of("bot.rasa_server", base + 1) and not pids_of("bot.action_server", base + 102)

@@ -19,6 +19,7 @@ from bot.channels.payloads import as_user_text
 from bot.channels.wechat.api import WeChatApiClient, WeChatApiError, WeChatTransportError
 from bot.channels.wechat.crypto import MessageCrypto
 from bot.channels.wechat.errors import BodyTooLarge, ForbiddenRequest, MalformedXml, ProtocolError
+from bot.channels.wechat.late import HEARTBEAT_S, LateAnswers
 from bot.channels.wechat.messages import (
     InboundMessage,
     build_encrypted_reply,
@@ -121,6 +122,8 @@ class WeChatService:
         self._window = timestamp_window
         self._reply_limit = reply_limit
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._late: LateAnswers | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._warned_no_token = False
         self._warned_no_key = False
 
@@ -131,8 +134,39 @@ class WeChatService:
             self._store = self._store_factory()
         return self._store
 
+    def _ensure_late(self) -> LateAnswers:
+        """The promises of late answers, and (once) the task that beats and takes over dead processes' ones."""
+        if self._late is None:
+            self._late = LateAnswers(self._ensure_store())
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.ensure_future(self._sweep(self._late))
+        return self._late
+
+    async def _sweep(self, late: LateAnswers) -> None:
+        while True:
+            try:
+                await late.beat()
+                for message, text in await late.orphans():
+                    self._track(self._answer_orphan(late, message, text))
+            except Exception:  # the store may be down for a moment: try again on the next beat
+                logger.warning("WeChat late-answer sweep failed", exc_info=True)
+            await asyncio.sleep(HEARTBEAT_S)
+
+    async def _answer_orphan(self, late: LateAnswers, message: InboundMessage, text: str) -> None:
+        try:
+            answer = await self._run_turn(text, message)
+            parts = list(answer.parts)
+        except Exception:
+            logger.error("WeChat turn taken over from a stopped process failed", exc_info=True)
+            parts = [APOLOGY]
+        await self._send_parts(message.from_user, parts)
+        await late.kept(message)
+
     async def close(self, timeout: float = 10.0) -> None:
         """Let late answers finish (up to ``timeout`` seconds), then release the store."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         if self._store is not None:
@@ -297,16 +331,18 @@ class WeChatService:
         if not claim.owner:
             logger.info("WeChat duplicate delivery %s answered from the first one", message.dedup_key)
             return claim.reply
+        late = self._ensure_late()
         turn = self._track(self._run_turn(text, message))
         try:
             answer: FormattedAnswer = await asyncio.wait_for(asyncio.shield(turn), self._reply_deadline)
         except asyncio.TimeoutError:
+            await late.promise(message, text)  # another process answers it if this one dies first
             await dedup.finish(claim, None)
-            self._track(self._deliver_late(turn, message.from_user))
+            self._track(self._deliver_late(turn, message, late))
             return None
         except asyncio.CancelledError:
             # The connection went away; the turn goes on and its answer takes the customer-service path.
-            self._track(self._finish_abandoned(dedup, claim, turn, message.from_user))
+            self._track(self._finish_abandoned(dedup, claim, turn, message, text, late))
             raise
         except Exception:
             logger.error("WeChat turn failed", exc_info=True)
@@ -336,19 +372,29 @@ class WeChatService:
         return answer
 
     async def _finish_abandoned(
-        self, dedup: Deduplicator, claim: Any, turn: asyncio.Task[FormattedAnswer], openid: str
+        self,
+        dedup: Deduplicator,
+        claim: Any,
+        turn: asyncio.Task[FormattedAnswer],
+        message: InboundMessage,
+        text: str,
+        late: LateAnswers,
     ) -> None:
+        await late.promise(message, text)
         await dedup.finish(claim, None)
-        await self._deliver_late(turn, openid)
+        await self._deliver_late(turn, message, late)
 
-    async def _deliver_late(self, turn: asyncio.Task[FormattedAnswer], openid: str) -> None:
+    async def _deliver_late(
+        self, turn: asyncio.Task[FormattedAnswer], message: InboundMessage, late: LateAnswers
+    ) -> None:
         try:
             answer = await turn
+            parts = list(answer.parts)
         except Exception:
             logger.error("WeChat turn failed after the passive reply window", exc_info=True)
-            await self._send_parts(openid, [APOLOGY])
-            return
-        await self._send_parts(openid, answer.parts)
+            parts = [APOLOGY]
+        await self._send_parts(message.from_user, parts)
+        await late.kept(message)
 
     async def _send_parts(self, openid: str, parts: Sequence[str]) -> None:
         """Send ``parts`` in order as customer-service messages; stop at the first failure."""

@@ -51,6 +51,10 @@ class KeyValueStore(Protocol):
         """Remove ``key`` only while it still holds ``value`` (releasing a lock one owns)."""
         ...
 
+    async def keys(self, prefix: str) -> list[str]:
+        """The live keys that start with ``prefix`` (without the store's own prefix)."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -110,6 +114,9 @@ class MemoryStore:
         if self._live(key) == value:
             del self._data[key]
 
+    async def keys(self, prefix: str) -> list[str]:
+        return [key for key in list(self._data) if key.startswith(prefix) and self._live(key) is not None]
+
     async def close(self) -> None:
         self._data.clear()
 
@@ -153,6 +160,10 @@ class RedisStore:
 
     async def delete_if(self, key: str, value: str) -> None:
         await self._client.eval(_COMPARE_AND_DELETE, 1, self._key(key), value)
+
+    async def keys(self, prefix: str) -> list[str]:
+        found = [key async for key in self._client.scan_iter(match=self._key(prefix) + "*", count=500)]
+        return [key[len(self._prefix) :] for key in found]
 
     async def close(self) -> None:
         await self._client.close()
@@ -203,6 +214,10 @@ class FailoverStore:
 
     async def delete_if(self, key: str, value: str) -> None:
         await self._call("delete_if", key, value)
+
+    async def keys(self, prefix: str) -> list[str]:
+        found = await self._call("keys", prefix)
+        return list(found) if isinstance(found, list) else []
 
     async def close(self) -> None:
         try:
