@@ -106,6 +106,9 @@ def configure_stores(cfg: settings_mod.Settings, env: dict[str, str]) -> None:
     """
     if cfg.redis_url:
         env["LOCK_STORE_TYPE"] = ATOMIC_LOCK_STORE
+        # A conversation's lock held by a process that died frees itself after this long (Rasa's default: 60 s,
+        # a minute in which that user gets no answer). Longer than the slowest turn, which the timeouts bound.
+        env["TICKET_LOCK_LIFETIME"] = str(cfg.lock_lifetime_seconds)
     elif cfg.sanic_workers > 1:
         raise CliError(
             f"错误：SANIC_WORKERS={cfg.sanic_workers} 需要多个进程共享会话锁，请设置 REDIS_URL（例如 redis://127.0.0.1:6379/0）。"

@@ -59,6 +59,7 @@ class Settings:
     analytics_queue: str = DEFAULT_ANALYTICS_QUEUE
     analytics_poll_seconds: float = 5.0
     analytics_case_refresh_seconds: float = 60.0
+    lock_lifetime_seconds: int = 20
     cluster_rasa: int = 2
     cluster_actions: int = 2
     cluster_base_port: int = 5100
@@ -169,6 +170,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         analytics_queue=env.get("ANALYTICS_QUEUE", "") or DEFAULT_ANALYTICS_QUEUE,
         analytics_poll_seconds=_positive_number(env, "ANALYTICS_POLL_SECONDS", 5.0),
         analytics_case_refresh_seconds=_positive_number(env, "ANALYTICS_CASE_REFRESH_SECONDS", 60.0),
+        lock_lifetime_seconds=_positive(env, "LOCK_LIFETIME_SECONDS", 20),
         cluster_rasa=_positive(env, "CLUSTER_RASA", 2),
         cluster_actions=_positive(env, "CLUSTER_ACTIONS", 2),
         cluster_base_port=_port(env, "CLUSTER_BASE_PORT", 5100),

@@ -53,7 +53,7 @@ ACCOUNT = "gh_benchcluster"
 PG = "postgresql+psycopg2://root@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/7"
 PASSIVE_DEADLINE_S = 5.0
-CUSTOM_WAIT_S = 30.0
+CUSTOM_WAIT_S = 40.0
 # (message, a word the next reply contains when the step worked)
 SCRIPT = (
     ("我想登记找工作", "身份证"),

@@ -175,6 +175,13 @@ def test_lock_store_is_redis_when_redis_url_is_set_and_memory_only_for_one_proce
     env: dict[str, str] = {}
     cli.configure_stores(settings_mod.load({"REDIS_URL": "redis://127.0.0.1:6379/0", "SANIC_WORKERS": "2"}), env)
     assert env["LOCK_STORE_TYPE"] == "bot.durable.lock_store.AtomicRedisLockStore"
+    # A dead process's conversation lock frees itself after 20 s, not Rasa's minute: Rasa reads the variable.
+    import subprocess
+    import sys
+
+    read = "from rasa.core.lock_store import LOCK_LIFETIME; print(LOCK_LIFETIME)"
+    rasa_sees = subprocess.run([sys.executable, "-c", read], env={**os.environ, **env}, capture_output=True, text=True)
+    assert env["TICKET_LOCK_LIFETIME"] == "20" and rasa_sees.stdout.strip() == "20"
     env = {}
     cli.configure_stores(settings_mod.load({}), env)
     assert env["LOCK_STORE_TYPE"] == "in_memory"
