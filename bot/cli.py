@@ -180,12 +180,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.kill()
 
 
-def serve() -> int:
-    """Run both servers until Ctrl-C (or SIGTERM)."""
-    _handle_stop_signals()
-    env = dict(os.environ)
-    for notice in prepare_environment(env):
-        print(notice)
+def _ready_to_serve(env: dict[str, str]) -> settings_mod.Settings:
+    """The settings, once the stores are chosen, the model exists and the three front ports are free."""
     cfg = settings_mod.load(env)
     configure_stores(cfg, env)
     if not MODEL.exists():
@@ -193,6 +189,16 @@ def serve() -> int:
     check_port_free(cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT")
     check_port_free(cfg.rasa_host, cfg.rasa_port, "Rasa ", "RASA_PORT")
     check_port_free(cfg.console_host, cfg.console_port, "坐席工作台", "CONSOLE_PORT")
+    return cfg
+
+
+def serve() -> int:
+    """Run both servers until Ctrl-C (or SIGTERM)."""
+    _handle_stop_signals()
+    env = dict(os.environ)
+    for notice in prepare_environment(env):
+        print(notice)
+    cfg = _ready_to_serve(env)
     env["ACTIONS_URL"] = f"http://{cfg.actions_host}:{cfg.actions_port}/webhook"
     procs: list[subprocess.Popen] = []
     try:
@@ -237,16 +243,7 @@ def cluster() -> int:
     env = dict(os.environ)
     for notice in prepare_environment(env):
         print(notice)
-    cfg = settings_mod.load(env)
-    configure_stores(cfg, env)
-    if not MODEL.exists():
-        raise CliError(f"错误：找不到模型 {MODEL}，请先运行 make train。")
-    for host, port, what, variable in (
-        (cfg.actions_host, cfg.actions_port, "动作服务器", "ACTIONS_PORT"),
-        (cfg.rasa_host, cfg.rasa_port, "Rasa ", "RASA_PORT"),
-        (cfg.console_host, cfg.console_port, "坐席工作台", "CONSOLE_PORT"),
-    ):
-        check_port_free(host, port, what, variable)
+    _ready_to_serve(env)
 
     def prepare(ready: settings_mod.Settings) -> None:
         for line in admin.migrate_and_seed(ready.case_db_url, cipher=crypto.from_settings(ready)):

@@ -46,6 +46,7 @@ so to the user.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import quote
 
 from bot.cases import integrity
@@ -81,16 +82,17 @@ class HttpCaseStore(CaseStore):
 
     # --- persons ------------------------------------------------------------------------------------------
 
+    def _read_by_id(self, path: str, id_number: str, access: AccessContext | None) -> Any:
+        """A read by ID number: a POST with the number in the body (never in the URL), retried like a GET."""
+        headers = access_headers(access) if access is not None else None
+        _, body = self.client.request(
+            "POST", path, json={"id_number": id_number}, headers=headers, not_found_is_none=True, read_only=True
+        )
+        return body
+
     def find_person(self, id_number: str, *, access: AccessContext) -> rec.PersonRecord | None:
         """See :meth:`CaseStore.find_person`."""
-        _, body = self.client.request(
-            "POST",
-            "/persons/lookup",
-            json={"id_number": id_number},
-            headers=access_headers(access),
-            not_found_is_none=True,
-            read_only=True,
-        )
+        body = self._read_by_id("/persons/lookup", id_number, access)
         return from_json(rec.PersonRecord, body["person"]) if body else None
 
     def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> rec.PersonRecord | None:
@@ -204,14 +206,7 @@ class HttpCaseStore(CaseStore):
 
     def get_status(self, id_number: str, *, access: AccessContext) -> list[rec.StatusItem]:
         """See :meth:`CaseStore.get_status`."""
-        _, body = self.client.request(
-            "POST",
-            "/persons/status",
-            json={"id_number": id_number},
-            headers=access_headers(access),
-            not_found_is_none=True,
-            read_only=True,
-        )
+        body = self._read_by_id("/persons/status", id_number, access)
         return [from_json(rec.StatusItem, item) for item in (body or {}).get("items", [])]
 
     def get_organisation_status(self, credit_code: str) -> list[rec.StatusItem]:
@@ -314,7 +309,5 @@ class HttpCaseStore(CaseStore):
 
     def audit_entries(self, id_number: str) -> list[rec.AuditEntry]:
         """See :meth:`CaseStore.audit_entries`."""
-        _, body = self.client.request(
-            "POST", "/persons/audit", json={"id_number": id_number}, not_found_is_none=True, read_only=True
-        )
+        body = self._read_by_id("/persons/audit", id_number, None)
         return [from_json(rec.AuditEntry, item) for item in (body or {}).get("entries", [])]

@@ -153,14 +153,8 @@ class WeChatService:
             await asyncio.sleep(HEARTBEAT_S)
 
     async def _answer_orphan(self, late: LateAnswers, message: InboundMessage, text: str) -> None:
-        try:
-            answer = await self._run_turn(text, message)
-            parts = list(answer.parts)
-        except Exception:
-            logger.error("WeChat turn taken over from a stopped process failed", exc_info=True)
-            parts = [APOLOGY]
-        await self._send_parts(message.from_user, parts)
-        await late.kept(message)
+        logger.info("WeChat: running again a turn of a stopped process")
+        await self._deliver_late(self._track(self._run_turn(text, message)), message, late)
 
     async def close(self, timeout: float = 10.0) -> None:
         """Let late answers finish (up to ``timeout`` seconds), then release the store."""
