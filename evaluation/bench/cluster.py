@@ -138,6 +138,7 @@ class Turn:
     deadline_missed: bool = False
     tries: int = 0
     at: float = 0.0  # when it was first sent (monotonic)
+    passive_text: str = ""
     status: int = 200
 
 
@@ -213,7 +214,7 @@ class User:
                 continue
             if reply:
                 turn.passive += 1
-                answer = reply
+                answer = turn.passive_text = reply
             break
         if not answer:  # "success" or no answer: it must come through the customer-service API
             deadline = time.monotonic() + CUSTOM_WAIT_S
@@ -347,6 +348,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _answered_twice(user: User, api: WeChatApi) -> int:
+    """Messages of ``user`` answered twice: a customer-service message repeating the passive reply, or two equal
+    customer-service messages, arriving before the user's next message (a long answer's further parts differ)."""
+    with api.lock:
+        customs = list(api.custom[user.openid])
+    twice = 0
+    for n, turn in enumerate(user.turns):
+        end = user.turns[n + 1].at if n + 1 < len(user.turns) else float("inf")
+        texts = [text for at, text in customs if turn.at <= at < end]
+        if turn.passive_text:
+            texts.append(turn.passive_text)
+        twice += len(texts) != len(set(texts))
+    return twice
+
+
 def report(
     users: list[User], api: WeChatApi, cases_url: str, data_key: str, faults: list[str], elapsed: float, t0: float
 ) -> None:
@@ -356,6 +372,7 @@ def report(
     with api.lock:
         custom_total = sum(len(v) for v in api.custom.values())
     passive_total = sum(t.passive for t in turns)
+    duplicates = sum(_answered_twice(u, api) for u in users)
     cipher = crypto.DataCipher.from_strings(data_key)
     engine = sa.create_engine(cases_url)
     with engine.connect() as conn:
@@ -376,7 +393,8 @@ def report(
         print(f"  答复用时 p50 {p50:.0f} ms，p95 {p95:.0f} ms，p99 {p99:.0f} ms（首次发送到收到答复）")
     print(
         f"  被动回复 {passive_total} 条；5 秒内没有被动回复（微信会重发）{sum(t.deadline_missed for t in turns)} 条；"
-        f"经客服消息接口送达 {custom_total} 条；没有收到答复 {sum(t.latency is None for t in turns)} 条"
+        f"经客服消息接口送达 {custom_total} 条；没有收到答复 {sum(t.latency is None for t in turns)} 条；"
+        f"答复了两次 {duplicates} 条"
     )
     lost = [t for t in turns if t.latency is None]
     if lost:
