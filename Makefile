@@ -66,12 +66,14 @@ test: $(STAMP_MODEL) browser haproxy ## Every check: pip check, lint, pytest, da
 	  --fail-on-prediction-errors --out results/core
 	@echo "make test: 全部检查通过"
 
-eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, and the NLU report on the held-out set (reports/)
-	$(PY) -m evaluation.policy_answers
-	$(PY) -m evaluation.answer_sets
-	$(PY) -m evaluation.policy_answers --questions tests/employer_eval/questions.yml --min-share 0.90
-	$(PY) -m evaluation.never_stuck
-	$(PY) -m evaluation.nlu_report
+eval: $(STAMP_MODEL) ## Policy answers vs. the BM25 baseline, the answer-fit sets and the NLU report (all run; fails if one fails)
+	@status=0; \
+	 $(PY) -m evaluation.policy_answers || status=1; \
+	 $(PY) -m evaluation.answer_sets || status=1; \
+	 $(PY) -m evaluation.policy_answers --questions tests/employer_eval/questions.yml --min-share 0.90 || status=1; \
+	 $(PY) -m evaluation.never_stuck || status=1; \
+	 $(PY) -m evaluation.nlu_report || status=1; \
+	 exit $$status
 
 bench: $(STAMP_MODEL) ## The assistant vs. a bare-Rasa floor under 1, 10 and 50 concurrent REST senders
 	$(PY) -m evaluation.bench
