@@ -42,11 +42,20 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+READ_ONLY = "case_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for units of work that only read: on SQLite they do not take the write lock at BEGIN."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def build_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings this store relies on (connects lazily).
 
     SQLite: foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent
-    writers queue on the busy timeout instead of failing with "database is locked" on a lock upgrade; the
+    writers queue on the busy timeout instead of failing with "database is locked" on a lock upgrade (except
+    through :func:`read_only`, whose transactions never write); the
     database file is made readable by its owner only (mode 0600) on the first connection, before anything is
     written to it. Bound parameters (ID numbers, phones) never appear in SQLAlchemy's error messages.
     """
@@ -69,7 +78,9 @@ def build_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads on a read-only engine (read_only()) start a deferred transaction and wait for no writer.
+            read = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, future=True, hide_parameters=True, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.cases.models import HandoffAssignment, HandoffMessage, utcnow
+from bot.cases.sql_base import read_only
 from bot.cases.sql_store import build_engine
 
 AGENT_PREFIX = "【人工客服】"
@@ -25,6 +26,7 @@ class Outbox:
         """Use ``engine`` (the case database)."""
         self.engine = engine
         self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+        self._reads = sessionmaker(read_only(engine), future=True, expire_on_commit=False)
 
     def enqueue(self, conversation_id: str, channel: str, account_id: int, text: str) -> int:
         """Keep a reply for delivery; returns its id."""
@@ -42,7 +44,12 @@ class Outbox:
                 row.delivered_at = utcnow()
 
     def take_pending(self, conversation_id: str) -> list[str]:
-        """The undelivered replies to this user, oldest first, marked delivered in the same transaction."""
+        """The undelivered replies to this user, oldest first, marked delivered in the same transaction.
+
+        Asked on every REST message: the usual answer (none) comes from a read that takes no write lock.
+        """
+        if not self.pending_count(conversation_id):
+            return []
         with self._sessions() as session, session.begin():
             rows = session.execute(
                 select(HandoffMessage)
@@ -58,7 +65,7 @@ class Outbox:
 
     def pending_count(self, conversation_id: str) -> int:
         """How many replies wait for this user."""
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.execute(
                 select(HandoffMessage.id).filter(
                     HandoffMessage.conversation_id == conversation_id, HandoffMessage.delivered_at.is_(None)
@@ -68,7 +75,7 @@ class Outbox:
 
     def in_active_handoff(self, conversation_id: str) -> bool:
         """Whether an agent currently holds this conversation."""
-        with self._sessions() as session:
+        with self._reads() as session:
             row = session.execute(
                 select(HandoffAssignment.id).filter_by(conversation_id=conversation_id, status="active").limit(1)
             ).first()

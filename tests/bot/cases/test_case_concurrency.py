@@ -73,3 +73,32 @@ def test_concurrent_registrations_of_one_person_make_one_record(empty_store: Sql
     assert len({registration.reference for registration, _ in results}) == 1
     assert _count(empty_store, Person) == 1
     assert _count(empty_store, JobSeekingRegistration) == 1
+
+
+def test_reads_through_read_only_do_not_wait_for_a_writer(sqlite_url: str) -> None:
+    import time as time_mod
+
+    from sqlalchemy import event, text
+
+    from bot.cases.admin import migrate
+    from bot.cases.sql_base import build_engine, read_only
+
+    migrate(sqlite_url)
+    engine = build_engine(sqlite_url)
+    begins: list[str] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda c, cur, stmt, *a: begins.append(stmt) if "BEGIN" in stmt else None
+    )
+    writer = engine.connect()
+    try:
+        writer.begin()  # BEGIN IMMEDIATE: holds the write lock
+        writer.execute(text("UPDATE persons SET county = county"))
+        started = time_mod.monotonic()
+        with read_only(engine).connect() as reader:
+            assert reader.execute(text("SELECT COUNT(*) FROM persons")).scalar_one() >= 0
+        assert time_mod.monotonic() - started < 2  # a write transaction would wait up to the 30 s busy timeout
+    finally:
+        writer.rollback()
+        writer.close()
+        engine.dispose()
+    assert begins[:2] == ["BEGIN IMMEDIATE", "BEGIN"]

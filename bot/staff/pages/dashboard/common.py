@@ -13,6 +13,7 @@ from sanic import Blueprint, Request
 
 from bot.analytics import queries
 from bot.analytics.queries import Filters
+from bot.cases.sql_base import read_only
 from bot.staff.web import NavItem
 from policy_kb.vocabulary import VALIDITY_LABELS
 
@@ -139,7 +140,8 @@ def intent_label(name: str | None, today: dt.date) -> str:
 
 
 async def read(request: Request, unit: Callable[[Any], Any]) -> Any:
-    engine = request.app.ctx.engine
+    """Run ``unit(connection)`` in a thread, in a transaction that only reads (no write lock on SQLite)."""
+    engine = read_only(request.app.ctx.engine)
 
     def run() -> Any:
         with engine.connect() as conn:
