@@ -28,10 +28,10 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -44,6 +44,7 @@ from bot import settings as settings_mod
 from bot.privacy import PERSONAL_SLOTS
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Marks a protected string inside an event's JSON; the JSON form keeps a slot value's type (list, number…).
 TEXT_MARK = "\u0000pii:"
@@ -242,6 +243,17 @@ def create_indexes(engine: sa.engine.Engine) -> None:
             logger.debug("index %s: %s", index.name, exc)
 
 
+async def _watched(what: str, call: Awaitable[T]) -> T:
+    """Await a store call, recording its success or failure (``what`` names it) in :data:`HEALTH`."""
+    try:
+        result = await call
+    except Exception as exc:
+        HEALTH.record_failure(what, exc)
+        raise
+    HEALTH.record_success()
+    return result
+
+
 class ProtectedSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store with encrypted personal data, sized pool, extra indexes and health.
 
@@ -282,37 +294,16 @@ class ProtectedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's new events (personal data encrypted)."""
-        try:
-            await super().save(tracker)
-        except Exception as exc:
-            HEALTH.record_failure("保存", exc)
-            raise
-        HEALTH.record_success()
+        await _watched("保存", super().save(tracker))
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the latest session of ``sender_id``."""
-        try:
-            tracker = await super().retrieve(sender_id)
-        except Exception as exc:
-            HEALTH.record_failure("读取", exc)
-            raise
-        HEALTH.record_success()
-        return tracker
+        return await _watched("读取", super().retrieve(sender_id))
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         """The tracker of every session of ``conversation_id``."""
-        try:
-            tracker = await super().retrieve_full_tracker(conversation_id)
-        except Exception as exc:
-            HEALTH.record_failure("读取", exc)
-            raise
-        HEALTH.record_success()
-        return tracker
+        return await _watched("读取", super().retrieve_full_tracker(conversation_id))
 
     async def keys(self) -> Iterable[str]:
         """Every stored sender id."""
-        try:
-            return await super().keys()
-        except Exception as exc:
-            HEALTH.record_failure("列出会话", exc)
-            raise
+        return await _watched("列出会话", super().keys())
