@@ -45,11 +45,9 @@ so to the user.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from bot.cases import integrity
 from bot.cases import records as rec
 from bot.cases.http_client import CaseApiClient, access_headers, new_idempotency_key
 from bot.cases.records import AccessContext, from_json, to_json
@@ -57,6 +55,9 @@ from bot.cases.store import CaseStore
 from bot.settings import Settings
 
 __all__ = ["CaseApiClient", "HttpCaseStore"]
+
+
+_R = TypeVar("_R")
 
 
 def _p(value: str) -> str:
@@ -108,101 +109,54 @@ class HttpCaseStore(CaseStore):
 
     # --- requests by persons ------------------------------------------------------------------------------
 
-    def upsert_registration(
-        self,
-        person: rec.PersonDetails,
-        *,
-        work_wanted: str,
-        local_or_away: str,
-        needs_transport: bool,
-        wants_training: bool,
-        access: AccessContext,
+    def _save_registration(
+        self, person: rec.PersonDetails, request: rec.RegistrationRequest, access: AccessContext
     ) -> tuple[rec.RegistrationRecord, bool]:
         """See :meth:`CaseStore.upsert_registration` (a PUT, so it is retried safely)."""
-        integrity.check_registration(person, local_or_away)
         _, body = self.client.request(
             "PUT",
             "/registrations",
-            json={
-                "person": to_json(person),
-                "work_wanted": work_wanted,
-                "local_or_away": local_or_away,
-                "needs_transport": needs_transport,
-                "wants_training": wants_training,
-            },
+            json={"person": to_json(person), **to_json(request)},
             headers=access_headers(access),
             expected=(200, 201),
         )
         return from_json(rec.RegistrationRecord, body["registration"]), bool(body["created"])
 
-    def create_transport_request(
-        self,
-        id_number: str,
-        *,
-        destination: str,
-        departure_date: dt.date,
-        party_size: int,
-        access: AccessContext,
+    def _create(
+        self, path: str, payload: dict[str, Any], access: AccessContext, key: str, record: type[_R]
+    ) -> tuple[_R, bool]:
+        _, body = self.client.request(
+            "POST",
+            path,
+            json=payload,
+            headers=access_headers(access),
+            expected=(200, 201),
+            idempotency_key=new_idempotency_key(),
+        )
+        return from_json(record, body[key]), bool(body["created"])
+
+    def _save_ride(
+        self, id_number: str, request: rec.RideRequest, access: AccessContext
     ) -> tuple[rec.TransportRequestRecord, bool]:
         """See :meth:`CaseStore.create_transport_request`."""
-        integrity.check_transport_request(destination, party_size)
-        _, body = self.client.request(
-            "POST",
-            "/transport-requests",
-            json={
-                "id_number": id_number,
-                "destination": destination,
-                "departure_date": departure_date.isoformat(),
-                "party_size": party_size,
-            },
-            headers=access_headers(access),
-            expected=(200, 201),
-            idempotency_key=new_idempotency_key(),
-        )
-        return from_json(rec.TransportRequestRecord, body["transport_request"]), bool(body["created"])
+        payload = {"id_number": id_number, **to_json(request)}
+        return self._create("/transport-requests", payload, access, "transport_request", rec.TransportRequestRecord)
 
-    def create_training_enrolment(
-        self, id_number: str, *, course: str, access: AccessContext
+    def _save_training_enrolment(
+        self, id_number: str, course: str, access: AccessContext
     ) -> tuple[rec.TrainingEnrolmentRecord, bool]:
         """See :meth:`CaseStore.create_training_enrolment`."""
-        integrity.check_training_enrolment(course)
-        _, body = self.client.request(
-            "POST",
-            "/training-enrolments",
-            json={"id_number": id_number, "course": course},
-            headers=access_headers(access),
-            expected=(200, 201),
-            idempotency_key=new_idempotency_key(),
-        )
-        return from_json(rec.TrainingEnrolmentRecord, body["training_enrolment"]), bool(body["created"])
+        payload = {"id_number": id_number, "course": course}
+        return self._create("/training-enrolments", payload, access, "training_enrolment", rec.TrainingEnrolmentRecord)
 
-    def create_subsidy_application(
-        self,
-        applicant: rec.SubsidyApplicant,
-        *,
-        clause: int,
-        amount_yuan: int,
-        access: AccessContext,
-        beneficiary_id_number: str | None = None,
-        months: int | None = None,
+    def _save_subsidy_application(
+        self, applicant: rec.SubsidyApplicant, request: rec.SubsidyRequest, access: AccessContext
     ) -> tuple[rec.SubsidyApplicationRecord, bool]:
         """See :meth:`CaseStore.create_subsidy_application`."""
-        integrity.check_subsidy_application(applicant, clause, amount_yuan, months)
-        _, body = self.client.request(
-            "POST",
-            "/subsidy-applications",
-            json={
-                "applicant": to_json(applicant),
-                "clause": clause,
-                "amount_yuan": amount_yuan,
-                "beneficiary_id_number": beneficiary_id_number,
-                "months": months,
-            },
-            headers=access_headers(access),
-            expected=(200, 201),
-            idempotency_key=new_idempotency_key(),
+        payload = {"applicant": to_json(applicant), **to_json(request)}
+        return self._create(
+            "/subsidy-applications", payload, access, "subsidy_application", rec.SubsidyApplicationRecord
         )
-        return from_json(rec.SubsidyApplicationRecord, body["subsidy_application"]), bool(body["created"])
 
     def get_status(self, id_number: str, *, access: AccessContext) -> list[rec.StatusItem]:
         """See :meth:`CaseStore.get_status`."""
@@ -214,9 +168,8 @@ class HttpCaseStore(CaseStore):
         _, body = self.client.request("GET", f"/organisations/{_p(credit_code)}/status", not_found_is_none=True)
         return [from_json(rec.StatusItem, item) for item in (body or {}).get("items", [])]
 
-    def set_status(self, reference: str, status: str) -> rec.StatusItem:
+    def _save_status(self, reference: str, status: str) -> rec.StatusItem:
         """See :meth:`CaseStore.set_status`."""
-        integrity.check_status(status)
         _, body = self.client.request("PUT", f"/statuses/{_p(reference)}", json={"status": status})
         return from_json(rec.StatusItem, body["item"])
 
@@ -274,26 +227,10 @@ class HttpCaseStore(CaseStore):
 
     # --- handoff and audit --------------------------------------------------------------------------------
 
-    def create_handoff(
-        self,
-        *,
-        conversation_id: str,
-        channel: str,
-        reason: str,
-        id_number: str | None = None,
-    ) -> rec.HandoffRecord:
+    def _save_handoff(self, handoff: rec.HandoffAsk) -> rec.HandoffRecord:
         """See :meth:`CaseStore.create_handoff`."""
         _, body = self.client.request(
-            "POST",
-            "/handoffs",
-            json={
-                "conversation_id": conversation_id,
-                "channel": channel,
-                "reason": reason,
-                "id_number": id_number,
-            },
-            expected=(200, 201),
-            idempotency_key=new_idempotency_key(),
+            "POST", "/handoffs", json=to_json(handoff), expected=(200, 201), idempotency_key=new_idempotency_key()
         )
         return from_json(rec.HandoffRecord, body["handoff"])
 

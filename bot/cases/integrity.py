@@ -8,7 +8,7 @@ Each check raises :class:`~bot.cases.errors.InvalidRequest` naming the field (no
 from __future__ import annotations
 
 from bot.cases.errors import InvalidRequest
-from bot.cases.records import PersonDetails, SubsidyApplicant
+from bot.cases.records import PersonDetails, RegistrationRequest, RideRequest, SubsidyApplicant, SubsidyRequest
 from policy_kb.vocabulary import (
     APPLICANT_KIND_LABELS,
     EMPLOYMENT_STATUS_LABELS,
@@ -23,18 +23,18 @@ def _require(condition: bool, field: str) -> None:
         raise InvalidRequest(detail=f"invalid {field}")
 
 
-def check_registration(person: PersonDetails, local_or_away: str) -> None:
+def check_registration(person: PersonDetails, request: RegistrationRequest) -> None:
     """A registration names a recorded category, a known employment status and local or away work."""
     _require(bool(person.id_number.strip()) and bool(person.name.strip()) and bool(person.phone.strip()), "person")
-    _require(local_or_away in LOCAL_OR_AWAY_LABELS, "local_or_away")
+    _require(request.local_or_away in LOCAL_OR_AWAY_LABELS, "local_or_away")
     _require(person.category in RECORDED_PERSON_CATEGORIES, "category")
     _require(person.employment_status in EMPLOYMENT_STATUS_LABELS, "employment_status")
 
 
-def check_transport_request(destination: str, party_size: int) -> None:
+def check_ride(request: RideRequest) -> None:
     """A ride has a destination and at least one passenger."""
-    _require(bool(destination.strip()), "destination")
-    _require(party_size >= 1, "party_size")
+    _require(bool(request.destination.strip()), "destination")
+    _require(request.party_size >= 1, "party_size")
 
 
 def check_training_enrolment(course: str) -> None:
@@ -42,12 +42,12 @@ def check_training_enrolment(course: str) -> None:
     _require(bool(course.strip()), "course")
 
 
-def check_subsidy_application(applicant: SubsidyApplicant, clause: int, amount_yuan: int, months: int | None) -> None:
+def check_subsidy_application(applicant: SubsidyApplicant, request: SubsidyRequest) -> None:
     """An application has a known kind of applicant, a clause number, and no negative amount or months."""
     _require(applicant.kind in APPLICANT_KIND_LABELS and bool(applicant.identifier.strip()), "applicant")
-    _require(clause >= 1, "clause")
-    _require(amount_yuan >= 0, "amount_yuan")
-    _require(months is None or months >= 1, "months")
+    _require(request.clause >= 1, "clause")
+    _require(request.amount_yuan >= 0, "amount_yuan")
+    _require(request.months is None or request.months >= 1, "months")
 
 
 def check_status(status: str) -> None:

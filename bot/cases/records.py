@@ -14,7 +14,7 @@ import datetime as dt
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from bot.privacy import mask_id_number, mask_phone
 from policy_kb.vocabulary import (
@@ -31,6 +31,42 @@ from policy_kb.vocabulary import (
 def status_label(status: str) -> str:
     """Chinese label of a status code (the code itself when unknown)."""
     return label(STATUS_LABELS, status)
+
+
+def _shown_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name.endswith("id_number"):
+        return mask_id_number(value)
+    if name.endswith("phone"):
+        return mask_phone(value)
+    if name == "person_name":
+        return value[:1] + "*"
+    return value
+
+
+class Masked:
+    """A record whose repr shows only the fields named in ``_shown``, ID numbers, phones and names masked.
+
+    Records end up in logs and tracebacks; their personal fields must not.
+    """
+
+    _shown: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={_shown_value(name, getattr(self, name))!r}" for name in self._shown)
+        return f"{type(self).__name__}({shown})"
+
+
+class HasStatus:
+    """A record with a status code and its Chinese label."""
+
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        """Chinese label of the status."""
+        return status_label(self.status)
 
 
 def make_reference(kind: str, day: dt.date, row_id: int) -> str:
@@ -57,8 +93,10 @@ class AccessContext:
 
 
 @dataclass(frozen=True, repr=False)
-class PersonRecord:
+class PersonRecord(Masked):
     """A person known to the case system."""
+
+    _shown = ("id_number", "phone", "category", "county")
 
     id_number: str
     name: str
@@ -86,16 +124,12 @@ class PersonRecord:
         """The ID number with the middle hidden, safe to show or log."""
         return mask_id_number(self.id_number)
 
-    def __repr__(self) -> str:
-        return (
-            f"PersonRecord(id_number={mask_id_number(self.id_number)!r}, name={self.name[:1] + '*'!r}, "
-            f"phone={mask_phone(self.phone)!r}, category={self.category!r}, county={self.county!r})"
-        )
-
 
 @dataclass(frozen=True, repr=False)
-class EmployerRecord:
+class EmployerRecord(Masked):
     """A production or business entity that employs people (企业、合作社、就业帮扶车间……)."""
+
+    _shown = ("credit_code", "name", "contact_phone")
 
     credit_code: str
     name: str
@@ -108,28 +142,24 @@ class EmployerRecord:
         """Chinese label of the employer kind."""
         return label(EMPLOYER_KIND_LABELS, self.kind)
 
-    def __repr__(self) -> str:
-        phone = mask_phone(self.contact_phone) if self.contact_phone else None
-        return f"EmployerRecord(credit_code={self.credit_code!r}, name={self.name!r}, phone={phone!r})"
-
 
 @dataclass(frozen=True, repr=False)
-class HrAgencyRecord:
+class HrAgencyRecord(Masked):
     """A human-resources service agency that places people in work (有组织劳务输出)."""
+
+    _shown = ("credit_code", "name", "contact_phone")
 
     credit_code: str
     name: str
     county: str | None = None
     contact_phone: str | None = None
 
-    def __repr__(self) -> str:
-        phone = mask_phone(self.contact_phone) if self.contact_phone else None
-        return f"HrAgencyRecord(credit_code={self.credit_code!r}, name={self.name!r}, phone={phone!r})"
-
 
 @dataclass(frozen=True, repr=False)
-class EmploymentRecord:
+class EmploymentRecord(Masked):
     """A person employed by an employer."""
+
+    _shown = ("employer_credit_code", "id_number", "start_date")
 
     employer_credit_code: str
     id_number: str
@@ -140,16 +170,12 @@ class EmploymentRecord:
     with_work_for_training: bool
     received_work_for_training: bool
 
-    def __repr__(self) -> str:
-        return (
-            f"EmploymentRecord(employer={self.employer_credit_code!r}, "
-            f"id_number={mask_id_number(self.id_number)!r}, start_date={self.start_date!r})"
-        )
-
 
 @dataclass(frozen=True, repr=False)
-class PlacementRecord:
+class PlacementRecord(Masked):
     """A person placed in work by an HR agency."""
+
+    _shown = ("agency_credit_code", "id_number", "start_date")
 
     agency_credit_code: str
     id_number: str
@@ -161,16 +187,12 @@ class PlacementRecord:
     contract_months: int | None
     start_date: dt.date
 
-    def __repr__(self) -> str:
-        return (
-            f"PlacementRecord(agency={self.agency_credit_code!r}, "
-            f"id_number={mask_id_number(self.id_number)!r}, start_date={self.start_date!r})"
-        )
 
-
-@dataclass(frozen=True)
-class PersonDetails:
+@dataclass(frozen=True, repr=False)
+class PersonDetails(Masked):
     """What a person tells the assistant when registering; used to create the person when unknown."""
+
+    _shown = ("id_number", "phone")
 
     id_number: str
     name: str
@@ -182,13 +204,41 @@ class PersonDetails:
     origin_county: str | None = None
     employment_status: str = "unemployed"
 
-    def __repr__(self) -> str:
-        return f"PersonDetails(id_number={mask_id_number(self.id_number)!r}, phone={mask_phone(self.phone)!r})"
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """What a job-seeking registration asks for (the person is given separately)."""
+
+    work_wanted: str
+    local_or_away: str
+    needs_transport: bool
+    wants_training: bool
+
+
+@dataclass(frozen=True)
+class RideRequest:
+    """What a request for the “点对点” ride asks for."""
+
+    destination: str
+    departure_date: dt.date
+    party_size: int
+
+
+@dataclass(frozen=True)
+class SubsidyRequest:
+    """What a subsidy application asks for (the applicant is given separately)."""
+
+    clause: int
+    amount_yuan: int
+    beneficiary_id_number: str | None = None
+    months: int | None = None
 
 
 @dataclass(frozen=True, repr=False)
-class RegistrationRecord:
+class RegistrationRecord(HasStatus, Masked):
     """The current job-seeking registration (求职登记) of a person."""
+
+    _shown = ("reference", "id_number", "status")
 
     reference: str
     id_number: str
@@ -200,21 +250,12 @@ class RegistrationRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    @property
-    def status_label(self) -> str:
-        """Chinese label of the status."""
-        return status_label(self.status)
-
-    def __repr__(self) -> str:
-        return (
-            f"RegistrationRecord(reference={self.reference!r}, id_number={mask_id_number(self.id_number)!r}, "
-            f"status={self.status!r})"
-        )
-
 
 @dataclass(frozen=True, repr=False)
-class TransportRequestRecord:
+class TransportRequestRecord(HasStatus, Masked):
     """A request for the “点对点” ride to work (clause 13)."""
+
+    _shown = ("reference", "id_number", "status")
 
     reference: str
     id_number: str
@@ -224,38 +265,18 @@ class TransportRequestRecord:
     status: str
     created_at: dt.datetime
 
-    @property
-    def status_label(self) -> str:
-        """Chinese label of the status."""
-        return status_label(self.status)
-
-    def __repr__(self) -> str:
-        return (
-            f"TransportRequestRecord(reference={self.reference!r}, "
-            f"id_number={mask_id_number(self.id_number)!r}, status={self.status!r})"
-        )
-
 
 @dataclass(frozen=True, repr=False)
-class TrainingEnrolmentRecord:
+class TrainingEnrolmentRecord(HasStatus, Masked):
     """An enrolment in vocational skills training (clause 14)."""
+
+    _shown = ("reference", "id_number", "status")
 
     reference: str
     id_number: str
     course: str
     status: str
     created_at: dt.datetime
-
-    @property
-    def status_label(self) -> str:
-        """Chinese label of the status."""
-        return status_label(self.status)
-
-    def __repr__(self) -> str:
-        return (
-            f"TrainingEnrolmentRecord(reference={self.reference!r}, "
-            f"id_number={mask_id_number(self.id_number)!r}, status={self.status!r})"
-        )
 
 
 @dataclass(frozen=True)
@@ -267,7 +288,7 @@ class SubsidyApplicant:
 
 
 @dataclass(frozen=True, repr=False)
-class SubsidyApplicationRecord:
+class SubsidyApplicationRecord(HasStatus):
     """An application for a subsidy under a clause of the policy."""
 
     reference: str
@@ -279,11 +300,6 @@ class SubsidyApplicationRecord:
     created_at: dt.datetime
     beneficiary_id_number: str | None = None
     months: int | None = None
-
-    @property
-    def status_label(self) -> str:
-        """Chinese label of the status."""
-        return status_label(self.status)
 
     def __repr__(self) -> str:
         beneficiary = mask_id_number(self.beneficiary_id_number) if self.beneficiary_id_number else None
@@ -297,7 +313,17 @@ class SubsidyApplicationRecord:
 
 
 @dataclass(frozen=True)
-class HandoffRecord:
+class HandoffAsk:
+    """A request to be called back: from which conversation and channel, why, and who when known."""
+
+    conversation_id: str
+    channel: str
+    reason: str
+    id_number: str | None = None
+
+
+@dataclass(frozen=True)
+class HandoffRecord(HasStatus):
     """A request to be called back by a person of the public employment service (转人工)."""
 
     reference: str
@@ -307,14 +333,9 @@ class HandoffRecord:
     status: str
     created_at: dt.datetime
 
-    @property
-    def status_label(self) -> str:
-        """Chinese label of the status."""
-        return status_label(self.status)
 
-
-@dataclass(frozen=True)
-class StatusItem:
+@dataclass(frozen=True, repr=False)
+class StatusItem(HasStatus, Masked):
     """A registration, request or application concerning a person or an organisation, for a status answer.
 
     ``kind`` says which facts are filled in: a registration has ``work_wanted`` and ``local_or_away``; a
@@ -322,6 +343,8 @@ class StatusItem:
     a subsidy application ``clause``, ``amount_yuan`` and maybe ``beneficiary_id_number``; a handoff
     ``reason``. The wording is built by :mod:`bot.replies`.
     """
+
+    _shown = ("kind", "reference", "status")
 
     kind: str
     reference: str
@@ -343,14 +366,6 @@ class StatusItem:
     def kind_label(self) -> str:
         """Chinese name of the kind of item (求职登记, 补贴申请……)."""
         return label(ITEM_KIND_LABELS, self.kind)
-
-    @property
-    def status_label(self) -> str:
-        """Chinese label of the status."""
-        return status_label(self.status)
-
-    def __repr__(self) -> str:
-        return f"StatusItem(kind={self.kind!r}, reference={self.reference!r}, status={self.status!r})"
 
 
 @dataclass(frozen=True)

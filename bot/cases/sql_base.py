@@ -5,6 +5,7 @@ See :mod:`bot.cases.sql_store` for the store; nothing here decides anything abou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hmac
 import logging
@@ -43,6 +44,22 @@ R = TypeVar("R")
 
 
 READ_ONLY = "case_read_only"
+
+
+def row_to_record(record: type[R], row: Any, **given: Any) -> R:
+    """``record`` built from the ORM row's attributes of the same names (times as aware UTC).
+
+    ``given`` supplies what the row does not hold under the record's name; a record field with a default
+    that the row lacks keeps its default.
+    """
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(record):  # type: ignore[arg-type]
+        if field.name in given:
+            values[field.name] = given[field.name]
+        elif hasattr(row, field.name):
+            value = getattr(row, field.name)
+            values[field.name] = as_utc(value) if isinstance(value, dt.datetime) else value
+    return record(**values)
 
 
 def read_only(engine: Engine) -> Engine:
@@ -192,54 +209,19 @@ class SqlStoreBase:
 
     @staticmethod
     def _person_record(p: Person) -> rec.PersonRecord:
-        return rec.PersonRecord(
-            id_number=p.id_number,
-            name=p.name,
-            phone=p.phone,
-            category=p.category,
-            employment_status=p.employment_status,
-            county=p.county,
-            township=p.township,
-            origin_province=p.origin_province,
-            origin_county=p.origin_county,
-            received_work_for_training=bool(p.received_work_for_training),
-        )
+        return row_to_record(rec.PersonRecord, p)
 
     @staticmethod
     def _registration_record(r: JobSeekingRegistration, id_number: str) -> rec.RegistrationRecord:
-        return rec.RegistrationRecord(
-            reference=r.reference,
-            id_number=id_number,
-            work_wanted=r.work_wanted,
-            local_or_away=r.local_or_away,
-            needs_transport=bool(r.needs_transport),
-            wants_training=bool(r.wants_training),
-            status=r.status,
-            created_at=as_utc(r.created_at),
-            updated_at=as_utc(r.updated_at),
-        )
+        return row_to_record(rec.RegistrationRecord, r, id_number=id_number)
 
     @staticmethod
     def _transport_record(t: TransportRequest, id_number: str) -> rec.TransportRequestRecord:
-        return rec.TransportRequestRecord(
-            reference=t.reference,
-            id_number=id_number,
-            destination=t.destination,
-            departure_date=t.departure_date,
-            party_size=t.party_size,
-            status=t.status,
-            created_at=as_utc(t.created_at),
-        )
+        return row_to_record(rec.TransportRequestRecord, t, id_number=id_number)
 
     @staticmethod
     def _training_record(t: TrainingEnrolment, id_number: str) -> rec.TrainingEnrolmentRecord:
-        return rec.TrainingEnrolmentRecord(
-            reference=t.reference,
-            id_number=id_number,
-            course=t.course,
-            status=t.status,
-            created_at=as_utc(t.created_at),
-        )
+        return row_to_record(rec.TrainingEnrolmentRecord, t, id_number=id_number)
 
     @staticmethod
     def _subsidy_record(a: SubsidyApplication) -> rec.SubsidyApplicationRecord:
@@ -249,48 +231,26 @@ class SqlStoreBase:
             kind, identifier = "employer", a.applicant_employer.credit_code
         else:
             kind, identifier = "hr_agency", a.applicant_agency.credit_code
-        return rec.SubsidyApplicationRecord(
-            reference=a.reference,
+        beneficiary = a.beneficiary.id_number if a.beneficiary is not None else None
+        return row_to_record(
+            rec.SubsidyApplicationRecord,
+            a,
             applicant_kind=kind,
             applicant_identifier=identifier,
-            clause=a.clause,
-            amount_yuan=a.amount_yuan,
-            status=a.status,
-            created_at=as_utc(a.created_at),
-            beneficiary_id_number=a.beneficiary.id_number if a.beneficiary is not None else None,
-            months=a.months,
+            beneficiary_id_number=beneficiary,
         )
 
     @staticmethod
     def _handoff_record(h: HandoffRequest) -> rec.HandoffRecord:
-        return rec.HandoffRecord(
-            reference=h.reference,
-            conversation_id=h.conversation_id,
-            channel=h.channel,
-            reason=h.reason,
-            status=h.status,
-            created_at=as_utc(h.created_at),
-        )
+        return row_to_record(rec.HandoffRecord, h)
 
     @staticmethod
     def _status_item(kind: str, row: Any) -> rec.StatusItem:
-        facts: dict[str, Any] = {}
-        if kind == "registration":
-            facts = {"work_wanted": row.work_wanted, "local_or_away": row.local_or_away}
-        elif kind == "transport_request":
-            facts = {"destination": row.destination, "departure_date": row.departure_date, "party_size": row.party_size}
-        elif kind == "training_enrolment":
-            facts = {"course": row.course}
-        elif kind == "subsidy_application":
-            beneficiary = row.beneficiary.id_number if row.beneficiary is not None else None
-            facts = {"clause": row.clause, "amount_yuan": row.amount_yuan, "beneficiary_id_number": beneficiary}
-        else:
-            facts = {"reason": row.reason}
-        return rec.StatusItem(
+        """The row of any referenced table as a status item: the facts its kind has, the others left empty."""
+        beneficiary = getattr(row, "beneficiary", None)
+        return row_to_record(
+            rec.StatusItem,
+            row,
             kind=kind,
-            reference=row.reference,
-            status=row.status,
-            created_at=as_utc(row.created_at),
-            updated_at=as_utc(row.updated_at),
-            **facts,
+            beneficiary_id_number=beneficiary.id_number if beneficiary is not None else None,
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
@@ -19,10 +17,8 @@ from bot.cases.models import (
     SubsidyApplication,
 )
 from bot.cases.records import AccessContext
-from bot.cases.sql_base import SqlStoreBase, phone_matches
+from bot.cases.sql_base import SqlStoreBase, phone_matches, row_to_record
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 R = TypeVar("R")
 
 
@@ -54,9 +50,7 @@ class SqlOrganisationQueries(SqlStoreBase):
             ).scalar_one_or_none()
             if row is None:
                 return None
-            if model is Employer:
-                return rec.EmployerRecord(row.credit_code, row.name, row.kind, row.county, row.contact_phone)
-            return rec.HrAgencyRecord(row.credit_code, row.name, row.county, row.contact_phone)
+            return row_to_record(rec.EmployerRecord if model is Employer else rec.HrAgencyRecord, row)
 
         return self._run(unit)
 
@@ -80,65 +74,44 @@ class SqlOrganisationQueries(SqlStoreBase):
 
     def list_employments(self, credit_code: str, *, access: AccessContext) -> list[rec.EmploymentRecord]:
         """See :meth:`CaseStore.list_employments`."""
-        code = credit_code.strip().upper()
-        query = (
-            select(Employment, Person)
-            .join(Employer, Employment.employer_id == Employer.id)
-            .join(Person, Employment.person_id == Person.id)
-            .where(Employer.credit_code == code)
-            .order_by(Employment.start_date, Employment.id)
-        )
-
-        def record(employment: Any, person: Any) -> rec.EmploymentRecord:
-            return rec.EmploymentRecord(
-                employer_credit_code=code,
-                id_number=person.id_number,
-                person_name=person.name,
-                category=person.category,
-                start_date=employment.start_date,
-                contract_months=employment.contract_months,
-                with_work_for_training=bool(employment.with_work_for_training),
-                received_work_for_training=bool(person.received_work_for_training),
-            )
-
-        return self._people_of_organisation(query, "list_employments", access, record)
+        return self._people_of(Employer, Employment, credit_code, access, rec.EmploymentRecord)
 
     def list_placements(self, credit_code: str, *, access: AccessContext) -> list[rec.PlacementRecord]:
         """See :meth:`CaseStore.list_placements`."""
-        code = credit_code.strip().upper()
-        query = (
-            select(Placement, Person)
-            .join(HrAgency, Placement.agency_id == HrAgency.id)
-            .join(Person, Placement.person_id == Person.id)
-            .where(HrAgency.credit_code == code)
-            .order_by(Placement.start_date, Placement.id)
-        )
+        return self._people_of(HrAgency, Placement, credit_code, access, rec.PlacementRecord)
 
-        def record(placement: Any, person: Any) -> rec.PlacementRecord:
-            return rec.PlacementRecord(
-                agency_credit_code=code,
-                id_number=person.id_number,
-                person_name=person.name,
-                category=person.category,
-                destination_province=placement.destination_province,
-                destination_county=placement.destination_county,
-                outside_home_county=bool(placement.outside_home_county),
-                contract_months=placement.contract_months,
-                start_date=placement.start_date,
-            )
-
-        return self._people_of_organisation(query, "list_placements", access, record)
-
-    def _people_of_organisation(
-        self, query: Any, action: str, access: AccessContext, record: Callable[[Any, Any], R]
+    def _people_of(
+        self, organisation: Any, job: Any, credit_code: str, access: AccessContext, record: type[R]
     ) -> list[R]:
-        """Rows of (job, person) as records, each person's read audited."""
+        """The organisation's jobs (employments or placements) with their people, each person's read audited."""
+        code = credit_code.strip().upper()
+        owner = job.employer_id if organisation is Employer else job.agency_id
+        query = (
+            select(job, Person)
+            .join(organisation, owner == organisation.id)
+            .join(Person, job.person_id == Person.id)
+            .where(organisation.credit_code == code)
+            .order_by(job.start_date, job.id)
+        )
+        action = "list_employments" if organisation is Employer else "list_placements"
 
         def unit(session: Session) -> list[R]:
             records = []
-            for job, person in session.execute(query).all():
+            for row, person in session.execute(query).all():
                 self._audit(session, access, person.id, action)
-                records.append(record(job, person))
+                facts = {
+                    name: getattr(person, name) for name in ("id_number", "category", "received_work_for_training")
+                }
+                records.append(
+                    row_to_record(
+                        record,
+                        row,
+                        employer_credit_code=code,
+                        agency_credit_code=code,
+                        person_name=person.name,
+                        **facts,
+                    )
+                )
             return records
 
         return self._run(unit)

@@ -8,15 +8,15 @@ retried and finds the winner's row. The schema comes from the Alembic migrations
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import logging
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.cases import integrity, sealed
 from bot.cases import records as rec
+from bot.cases import sealed
 from bot.cases.errors import (
     CaseRequestRefused,
     IdentityMismatch,
@@ -46,10 +46,8 @@ from policy_kb.vocabulary import (
 )
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-R = TypeVar("R")
 
-# Tables whose rows carry a human-readable reference, by reference prefix.
+# Tables whose rows carry a human-readable reference, by reference prefix (and the kind of each table).
 _REFERENCED: dict[str, tuple[str, type[Any]]] = {
     REFERENCE_PREFIXES["registration"]: ("registration", JobSeekingRegistration),
     REFERENCE_PREFIXES["transport_request"]: ("transport_request", TransportRequest),
@@ -57,6 +55,7 @@ _REFERENCED: dict[str, tuple[str, type[Any]]] = {
     REFERENCE_PREFIXES["subsidy_application"]: ("subsidy_application", SubsidyApplication),
     REFERENCE_PREFIXES["handoff"]: ("handoff", HandoffRequest),
 }
+_KINDS = {model: kind for kind, model in _REFERENCED.values()}
 
 
 __all__ = ["SqlCaseStore", "build_engine"]
@@ -90,18 +89,10 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
 
     # --- requests by persons ------------------------------------------------------------------------------
 
-    def upsert_registration(
-        self,
-        person: rec.PersonDetails,
-        *,
-        work_wanted: str,
-        local_or_away: str,
-        needs_transport: bool,
-        wants_training: bool,
-        access: AccessContext,
+    def _save_registration(
+        self, person: rec.PersonDetails, request: rec.RegistrationRequest, access: AccessContext
     ) -> tuple[rec.RegistrationRecord, bool]:
         """See :meth:`CaseStore.upsert_registration`."""
-        integrity.check_registration(person, local_or_away)
         id_number = norm_id(person.id_number)
 
         def unit(session: Session) -> tuple[rec.RegistrationRecord, bool] | None:
@@ -131,10 +122,8 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
             if registration is None:
                 registration = JobSeekingRegistration(person_id=row.id)
                 session.add(registration)
-            registration.work_wanted = work_wanted
-            registration.local_or_away = local_or_away
-            registration.needs_transport = needs_transport
-            registration.wants_training = wants_training
+            for name, value in dataclasses.asdict(request).items():
+                setattr(registration, name, value)
             registration.status = "submitted"
             registration.updated_at = utcnow()
             if created:
@@ -148,81 +137,50 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
             raise IdentityMismatch()
         return result
 
-    def create_transport_request(
-        self,
-        id_number: str,
-        *,
-        destination: str,
-        departure_date: dt.date,
-        party_size: int,
-        access: AccessContext,
+    def _save_ride(
+        self, id_number: str, ride: rec.RideRequest, access: AccessContext
     ) -> tuple[rec.TransportRequestRecord, bool]:
         """See :meth:`CaseStore.create_transport_request`."""
-        integrity.check_transport_request(destination, party_size)
 
         def unit(session: Session) -> tuple[rec.TransportRequestRecord, bool]:
             person = self._require_person(session, id_number)
             self._audit(session, access, person.id, "transport_request")
-            existing = session.execute(
-                select(TransportRequest).where(
-                    TransportRequest.person_id == person.id,
-                    TransportRequest.destination == destination,
-                    TransportRequest.departure_date == departure_date,
-                    TransportRequest.status.not_in(CLOSED_STATUSES),
-                )
-            ).scalar_one_or_none()
-            if existing is not None:
-                return self._transport_record(existing, person.id_number), False
-            request = TransportRequest(
-                person_id=person.id,
-                destination=destination,
-                departure_date=departure_date,
-                party_size=party_size,
-                status="submitted",
-            )
-            session.add(request)
-            self._assign_reference(session, request, "transport_request")
-            return self._transport_record(request, person.id_number), True
+            row, created = self._open_or_new(session, TransportRequest, person_id=person.id, **dataclasses.asdict(ride))
+            return self._transport_record(row, person.id_number), created
 
         return self._run(unit)
 
-    def create_training_enrolment(
-        self, id_number: str, *, course: str, access: AccessContext
+    def _save_training_enrolment(
+        self, id_number: str, course: str, access: AccessContext
     ) -> tuple[rec.TrainingEnrolmentRecord, bool]:
         """See :meth:`CaseStore.create_training_enrolment`."""
-        integrity.check_training_enrolment(course)
 
         def unit(session: Session) -> tuple[rec.TrainingEnrolmentRecord, bool]:
             person = self._require_person(session, id_number)
             self._audit(session, access, person.id, "training_enrolment")
-            existing = session.execute(
-                select(TrainingEnrolment).where(
-                    TrainingEnrolment.person_id == person.id,
-                    TrainingEnrolment.course == course,
-                    TrainingEnrolment.status.not_in(CLOSED_STATUSES),
-                )
-            ).scalar_one_or_none()
-            if existing is not None:
-                return self._training_record(existing, person.id_number), False
-            enrolment = TrainingEnrolment(person_id=person.id, course=course, status="submitted")
-            session.add(enrolment)
-            self._assign_reference(session, enrolment, "training_enrolment")
-            return self._training_record(enrolment, person.id_number), True
+            row, created = self._open_or_new(session, TrainingEnrolment, person_id=person.id, course=course)
+            return self._training_record(row, person.id_number), created
 
         return self._run(unit)
 
-    def create_subsidy_application(
-        self,
-        applicant: rec.SubsidyApplicant,
-        *,
-        clause: int,
-        amount_yuan: int,
-        access: AccessContext,
-        beneficiary_id_number: str | None = None,
-        months: int | None = None,
+    def _open_or_new(self, session: Session, model: Any, **facts: Any) -> tuple[Any, bool]:
+        """The open request of ``model`` with these facts, else a new one (``True``) with its reference."""
+        same = [getattr(model, name) == value for name, value in facts.items()]
+        existing = session.execute(
+            select(model).where(*same, model.status.not_in(CLOSED_STATUSES))
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing, False
+        row = model(status="submitted", **facts)
+        session.add(row)
+        self._assign_reference(session, row, _KINDS[model])
+        return row, True
+
+    def _save_subsidy_application(
+        self, applicant: rec.SubsidyApplicant, request: rec.SubsidyRequest, access: AccessContext
     ) -> tuple[rec.SubsidyApplicationRecord, bool]:
         """See :meth:`CaseStore.create_subsidy_application`."""
-        integrity.check_subsidy_application(applicant, clause, amount_yuan, months)
+        clause, amount_yuan, beneficiary_id_number, months = dataclasses.astuple(request)
 
         def unit(session: Session) -> tuple[rec.SubsidyApplicationRecord, bool]:
             application = SubsidyApplication(clause=clause, amount_yuan=amount_yuan, months=months)
@@ -299,10 +257,8 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
 
         return self._run(unit)
 
-    def set_status(self, reference: str, status: str) -> rec.StatusItem:
+    def _save_status(self, reference: str, status: str) -> rec.StatusItem:
         """See :meth:`CaseStore.set_status`."""
-        integrity.check_status(status)
-        reference = reference.strip().upper()
         if reference[:2] not in _REFERENCED:
             raise ReferenceNotFound()
         kind, model = _REFERENCED[reference[:2]]
@@ -320,15 +276,9 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
 
     # --- handoff and audit --------------------------------------------------------------------------------
 
-    def create_handoff(
-        self,
-        *,
-        conversation_id: str,
-        channel: str,
-        reason: str,
-        id_number: str | None = None,
-    ) -> rec.HandoffRecord:
+    def _save_handoff(self, handoff: rec.HandoffAsk) -> rec.HandoffRecord:
         """See :meth:`CaseStore.create_handoff`. An open request of the same conversation is reused."""
+        conversation_id, channel, reason, id_number = dataclasses.astuple(handoff)
 
         def unit(session: Session) -> rec.HandoffRecord:
             person = self._person_by_id_number(session, id_number) if id_number else None

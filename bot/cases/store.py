@@ -16,20 +16,25 @@ from __future__ import annotations
 import abc
 import datetime as dt
 
+from bot.cases import integrity
 from bot.cases.records import (
     AccessContext,
     AuditEntry,
     EmployerRecord,
     EmploymentRecord,
+    HandoffAsk,
     HandoffRecord,
     HrAgencyRecord,
     PersonDetails,
     PersonRecord,
     PlacementRecord,
     RegistrationRecord,
+    RegistrationRequest,
+    RideRequest,
     StatusItem,
     SubsidyApplicant,
     SubsidyApplicationRecord,
+    SubsidyRequest,
     TrainingEnrolmentRecord,
     TransportRequestRecord,
 )
@@ -54,7 +59,6 @@ class CaseStore(abc.ABC):
 
     # --- requests by persons ----------------------------------------------------------------------------
 
-    @abc.abstractmethod
     def upsert_registration(
         self,
         person: PersonDetails,
@@ -74,8 +78,10 @@ class CaseStore(abc.ABC):
         Returns:
             The registration and ``True`` when it was created, ``False`` when an existing one was updated.
         """
+        request = RegistrationRequest(work_wanted, local_or_away, needs_transport, wants_training)
+        integrity.check_registration(person, request)
+        return self._save_registration(person, request, access)
 
-    @abc.abstractmethod
     def create_transport_request(
         self,
         id_number: str,
@@ -92,14 +98,17 @@ class CaseStore(abc.ABC):
         Returns:
             The request and whether it was created.
         """
+        request = RideRequest(destination, departure_date, party_size)
+        integrity.check_ride(request)
+        return self._save_ride(id_number, request, access)
 
-    @abc.abstractmethod
     def create_training_enrolment(
         self, id_number: str, *, course: str, access: AccessContext
     ) -> tuple[TrainingEnrolmentRecord, bool]:
         """Enrol the person in a training course (clause 14); reuses an open enrolment in the same course."""
+        integrity.check_training_enrolment(course)
+        return self._save_training_enrolment(id_number, course, access)
 
-    @abc.abstractmethod
     def create_subsidy_application(
         self,
         applicant: SubsidyApplicant,
@@ -116,6 +125,31 @@ class CaseStore(abc.ABC):
         returned instead of a duplicate. Unknown applicants or beneficiaries raise ``PersonNotFound`` or
         ``OrganisationNotFound``.
         """
+        request = SubsidyRequest(clause, amount_yuan, beneficiary_id_number, months)
+        integrity.check_subsidy_application(applicant, request)
+        return self._save_subsidy_application(applicant, request, access)
+
+    # The implementations: the arguments have passed the integrity checks.
+
+    @abc.abstractmethod
+    def _save_registration(
+        self, person: PersonDetails, request: RegistrationRequest, access: AccessContext
+    ) -> tuple[RegistrationRecord, bool]: ...
+
+    @abc.abstractmethod
+    def _save_ride(
+        self, id_number: str, request: RideRequest, access: AccessContext
+    ) -> tuple[TransportRequestRecord, bool]: ...
+
+    @abc.abstractmethod
+    def _save_training_enrolment(
+        self, id_number: str, course: str, access: AccessContext
+    ) -> tuple[TrainingEnrolmentRecord, bool]: ...
+
+    @abc.abstractmethod
+    def _save_subsidy_application(
+        self, applicant: SubsidyApplicant, request: SubsidyRequest, access: AccessContext
+    ) -> tuple[SubsidyApplicationRecord, bool]: ...
 
     @abc.abstractmethod
     def get_status(self, id_number: str, *, access: AccessContext) -> list[StatusItem]:
@@ -125,14 +159,18 @@ class CaseStore(abc.ABC):
     def get_organisation_status(self, credit_code: str) -> list[StatusItem]:
         """Subsidy applications filed by the employer or HR agency with this credit code, oldest first."""
 
-    @abc.abstractmethod
     def set_status(self, reference: str, status: str) -> StatusItem:
         """Change the status of a registration, request or application (case workers' side).
 
         Raises:
             ReferenceNotFound: no item has this reference.
-            CaseRequestRefused: the status code is unknown.
+            InvalidRequest: the status code is unknown.
         """
+        integrity.check_status(status)
+        return self._save_status(reference.strip().upper(), status)
+
+    @abc.abstractmethod
+    def _save_status(self, reference: str, status: str) -> StatusItem: ...
 
     # --- organisations ----------------------------------------------------------------------------------
 
@@ -162,16 +200,14 @@ class CaseStore(abc.ABC):
 
     # --- handoff and audit ------------------------------------------------------------------------------
 
-    @abc.abstractmethod
     def create_handoff(
-        self,
-        *,
-        conversation_id: str,
-        channel: str,
-        reason: str,
-        id_number: str | None = None,
+        self, *, conversation_id: str, channel: str, reason: str, id_number: str | None = None
     ) -> HandoffRecord:
         """Ask a person of the employment service to take over the conversation (转人工)."""
+        return self._save_handoff(HandoffAsk(conversation_id, channel, reason, id_number))
+
+    @abc.abstractmethod
+    def _save_handoff(self, handoff: HandoffAsk) -> HandoffRecord: ...
 
     @abc.abstractmethod
     def record_audit(self, access: AccessContext, *, id_number: str | None, action: str) -> None:
