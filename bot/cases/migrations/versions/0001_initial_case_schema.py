@@ -18,313 +18,179 @@ from bot.cases.checks import (
     LOCAL_OR_AWAY_CHECK,
     STATUS_CHECK,
 )
+from bot.cases.migrations.ddl import day, flag, integer, moment, serial, table, text
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
+
+ONE_APPLICANT = (
+    "(CASE WHEN applicant_person_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN applicant_employer_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN applicant_agency_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+TABLES = (
+    "employers",
+    "hr_agencies",
+    "persons",
+    "audit_log",
+    "employments",
+    "handoff_requests",
+    "job_seeking_registrations",
+    "placements",
+    "subsidy_applications",
+    "training_enrolments",
+    "transport_requests",
+)
+
+
+def _request(
+    name: str,
+    *columns: sa.Column,
+    person: bool = True,
+    checks: dict[str, str] | None = None,
+    refers: dict[str, str] | None = None,
+    unique: tuple[str, ...] = (),
+    indexed: tuple[str, ...] | None = None,
+) -> None:
+    """A table of requests with a reference: id, reference, the person (unless ``person`` is False), status, times."""
+    head = [serial(), text("reference", 24, null=True), *([integer("person_id")] if person else [])]
+    tail = [text("status", 16), moment("created_at"), moment("updated_at")]
+    table(
+        name,
+        *head,
+        *columns,
+        *tail,
+        checks={"status": STATUS_CHECK, **(checks or {})},
+        refers={**({"person_id": "persons"} if person else {}), **(refers or {})},
+        unique=["reference", *unique],
+        indexed=("person_id",) if indexed is None and person else (indexed or ()),
+    )
 
 
 def upgrade() -> None:
-    op.create_table(
+    table(
         "employers",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("credit_code", sa.String(length=18), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("county", sa.String(length=32), nullable=True),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("contact_phone", sa.String(length=11), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            EMPLOYER_KIND_CHECK,
-            name=op.f("ck_employers_kind"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_employers")),
-        sa.UniqueConstraint("credit_code", name=op.f("uq_employers_credit_code")),
+        serial(),
+        text("credit_code", 18),
+        text("name", 100),
+        text("county", 32, null=True),
+        text("kind", 32),
+        text("contact_phone", 11, null=True),
+        moment("created_at"),
+        checks={"kind": EMPLOYER_KIND_CHECK},
+        unique=["credit_code"],
     )
-    op.create_table(
+    table(
         "hr_agencies",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("credit_code", sa.String(length=18), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("county", sa.String(length=32), nullable=True),
-        sa.Column("contact_phone", sa.String(length=11), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_hr_agencies")),
-        sa.UniqueConstraint("credit_code", name=op.f("uq_hr_agencies_credit_code")),
+        serial(),
+        text("credit_code", 18),
+        text("name", 100),
+        text("county", 32, null=True),
+        text("contact_phone", 11, null=True),
+        moment("created_at"),
+        unique=["credit_code"],
     )
-    op.create_table(
+    table(
         "persons",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("id_number", sa.String(length=18), nullable=False),
-        sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("phone", sa.String(length=11), nullable=False),
-        sa.Column("county", sa.String(length=32), nullable=True),
-        sa.Column("township", sa.String(length=64), nullable=True),
-        sa.Column("origin_province", sa.String(length=32), nullable=True),
-        sa.Column("origin_county", sa.String(length=32), nullable=True),
-        sa.Column("category", sa.String(length=32), nullable=False),
-        sa.Column("employment_status", sa.String(length=32), nullable=False),
-        sa.Column("received_work_for_training", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            CATEGORY_CHECK,
-            name=op.f("ck_persons_category"),
-        ),
-        sa.CheckConstraint(
-            EMPLOYMENT_STATUS_CHECK,
-            name=op.f("ck_persons_employment_status"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
-        sa.UniqueConstraint("id_number", name=op.f("uq_persons_id_number")),
+        serial(),
+        text("id_number", 18),
+        text("name", 40),
+        text("phone", 11),
+        text("county", 32, null=True),
+        text("township", 64, null=True),
+        text("origin_province", 32, null=True),
+        text("origin_county", 32, null=True),
+        text("category", 32),
+        text("employment_status", 32),
+        flag("received_work_for_training"),
+        moment("created_at"),
+        moment("updated_at"),
+        checks={"category": CATEGORY_CHECK, "employment_status": EMPLOYMENT_STATUS_CHECK},
+        unique=["id_number"],
     )
-    op.create_table(
+    table(
         "audit_log",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(length=64), nullable=False),
-        sa.Column("channel", sa.String(length=32), nullable=False),
-        sa.Column("conversation_id", sa.String(length=128), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("action", sa.String(length=32), nullable=False),
-        sa.Column("purpose", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_audit_log_person_id_persons")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+        serial(),
+        moment("at"),
+        text("actor", 64),
+        text("channel", 32),
+        text("conversation_id", 128),
+        integer("person_id", null=True),
+        text("action", 32),
+        text("purpose", 100),
+        refers={"person_id": "persons"},
+        indexed=["person_id"],
     )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_log_person_id"), ["person_id"], unique=False)
-
-    op.create_table(
+    table(
         "employments",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("employer_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("start_date", sa.Date(), nullable=False),
-        sa.Column("contract_months", sa.Integer(), nullable=True),
-        sa.Column("with_work_for_training", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["employer_id"], ["employers.id"], name=op.f("fk_employments_employer_id_employers")),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_employments_person_id_persons")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_employments")),
-        sa.UniqueConstraint("employer_id", "person_id", "start_date", name=op.f("uq_employments_employer_id")),
+        serial(),
+        integer("employer_id"),
+        integer("person_id"),
+        day("start_date"),
+        integer("contract_months", null=True),
+        flag("with_work_for_training"),
+        moment("created_at"),
+        refers={"employer_id": "employers", "person_id": "persons"},
+        unique=[("employer_id", "person_id", "start_date")],
+        indexed=["employer_id", "person_id"],
     )
-    with op.batch_alter_table("employments", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_employments_employer_id"), ["employer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_employments_person_id"), ["person_id"], unique=False)
-
-    op.create_table(
+    _request(
         "handoff_requests",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("reference", sa.String(length=24), nullable=True),
-        sa.Column("conversation_id", sa.String(length=128), nullable=False),
-        sa.Column("channel", sa.String(length=32), nullable=False),
-        sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            STATUS_CHECK,
-            name=op.f("ck_handoff_requests_status"),
-        ),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_handoff_requests_person_id_persons")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_handoff_requests")),
-        sa.UniqueConstraint("reference", name=op.f("uq_handoff_requests_reference")),
+        text("conversation_id", 128),
+        text("channel", 32),
+        text("reason", 200),
+        integer("person_id", null=True),
+        person=False,
+        refers={"person_id": "persons"},
+        indexed=("conversation_id", "person_id"),
     )
-    with op.batch_alter_table("handoff_requests", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_handoff_requests_conversation_id"), ["conversation_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_handoff_requests_person_id"), ["person_id"], unique=False)
-
-    op.create_table(
+    _request(
         "job_seeking_registrations",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("reference", sa.String(length=24), nullable=True),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("work_wanted", sa.String(length=100), nullable=False),
-        sa.Column("local_or_away", sa.String(length=8), nullable=False),
-        sa.Column("needs_transport", sa.Boolean(), nullable=False),
-        sa.Column("wants_training", sa.Boolean(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(LOCAL_OR_AWAY_CHECK, name=op.f("ck_job_seeking_registrations_local_or_away")),
-        sa.CheckConstraint(
-            STATUS_CHECK,
-            name=op.f("ck_job_seeking_registrations_status"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["persons.id"], name=op.f("fk_job_seeking_registrations_person_id_persons")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_job_seeking_registrations")),
-        sa.UniqueConstraint("person_id", name=op.f("uq_job_seeking_registrations_person_id")),
-        sa.UniqueConstraint("reference", name=op.f("uq_job_seeking_registrations_reference")),
+        text("work_wanted", 100),
+        text("local_or_away", 8),
+        flag("needs_transport"),
+        flag("wants_training"),
+        checks={"local_or_away": LOCAL_OR_AWAY_CHECK},
+        unique=("person_id",),
+        indexed=(),
     )
-    op.create_table(
+    table(
         "placements",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("agency_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("destination_province", sa.String(length=32), nullable=True),
-        sa.Column("destination_county", sa.String(length=32), nullable=True),
-        sa.Column("outside_home_county", sa.Boolean(), nullable=False),
-        sa.Column("contract_months", sa.Integer(), nullable=True),
-        sa.Column("start_date", sa.Date(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["agency_id"], ["hr_agencies.id"], name=op.f("fk_placements_agency_id_hr_agencies")),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_placements_person_id_persons")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_placements")),
+        serial(),
+        integer("agency_id"),
+        integer("person_id"),
+        text("destination_province", 32, null=True),
+        text("destination_county", 32, null=True),
+        flag("outside_home_county"),
+        integer("contract_months", null=True),
+        day("start_date"),
+        moment("created_at"),
+        refers={"agency_id": "hr_agencies", "person_id": "persons"},
+        indexed=["agency_id", "person_id"],
     )
-    with op.batch_alter_table("placements", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_placements_agency_id"), ["agency_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_placements_person_id"), ["person_id"], unique=False)
-
-    op.create_table(
+    parties = ("applicant_person_id", "applicant_employer_id", "applicant_agency_id", "beneficiary_person_id")
+    _request(
         "subsidy_applications",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("reference", sa.String(length=24), nullable=True),
-        sa.Column("applicant_person_id", sa.Integer(), nullable=True),
-        sa.Column("applicant_employer_id", sa.Integer(), nullable=True),
-        sa.Column("applicant_agency_id", sa.Integer(), nullable=True),
-        sa.Column("beneficiary_person_id", sa.Integer(), nullable=True),
-        sa.Column("clause", sa.Integer(), nullable=False),
-        sa.Column("amount_yuan", sa.Integer(), nullable=False),
-        sa.Column("months", sa.Integer(), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            STATUS_CHECK,
-            name=op.f("ck_subsidy_applications_status"),
-        ),
-        sa.CheckConstraint(
-            "(CASE WHEN applicant_person_id IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN applicant_employer_id IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN applicant_agency_id IS NULL THEN 0 ELSE 1 END) = 1",
-            name=op.f("ck_subsidy_applications_one_applicant"),
-        ),
-        sa.CheckConstraint("amount_yuan >= 0", name=op.f("ck_subsidy_applications_amount_yuan")),
-        sa.ForeignKeyConstraint(
-            ["applicant_agency_id"],
-            ["hr_agencies.id"],
-            name=op.f("fk_subsidy_applications_applicant_agency_id_hr_agencies"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["applicant_employer_id"],
-            ["employers.id"],
-            name=op.f("fk_subsidy_applications_applicant_employer_id_employers"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["applicant_person_id"],
-            ["persons.id"],
-            name=op.f("fk_subsidy_applications_applicant_person_id_persons"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["beneficiary_person_id"],
-            ["persons.id"],
-            name=op.f("fk_subsidy_applications_beneficiary_person_id_persons"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_subsidy_applications")),
-        sa.UniqueConstraint("reference", name=op.f("uq_subsidy_applications_reference")),
+        *(integer(column, null=True) for column in parties),
+        integer("clause"),
+        integer("amount_yuan"),
+        integer("months", null=True),
+        person=False,
+        checks={"one_applicant": ONE_APPLICANT, "amount_yuan": "amount_yuan >= 0"},
+        refers=dict(zip(parties, ("persons", "employers", "hr_agencies", "persons"), strict=True)),
+        indexed=parties,
     )
-    with op.batch_alter_table("subsidy_applications", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_subsidy_applications_applicant_agency_id"), ["applicant_agency_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_subsidy_applications_applicant_employer_id"),
-            ["applicant_employer_id"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_subsidy_applications_applicant_person_id"), ["applicant_person_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_subsidy_applications_beneficiary_person_id"),
-            ["beneficiary_person_id"],
-            unique=False,
-        )
-
-    op.create_table(
-        "training_enrolments",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("reference", sa.String(length=24), nullable=True),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("course", sa.String(length=100), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            STATUS_CHECK,
-            name=op.f("ck_training_enrolments_status"),
-        ),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_training_enrolments_person_id_persons")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_enrolments")),
-        sa.UniqueConstraint("reference", name=op.f("uq_training_enrolments_reference")),
-    )
-    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_training_enrolments_person_id"), ["person_id"], unique=False)
-
-    op.create_table(
+    _request("training_enrolments", text("course", 100))
+    _request(
         "transport_requests",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("reference", sa.String(length=24), nullable=True),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("destination", sa.String(length=100), nullable=False),
-        sa.Column("departure_date", sa.Date(), nullable=False),
-        sa.Column("party_size", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            STATUS_CHECK,
-            name=op.f("ck_transport_requests_status"),
-        ),
-        sa.CheckConstraint("party_size >= 1", name=op.f("ck_transport_requests_party_size")),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_transport_requests_person_id_persons")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_transport_requests")),
-        sa.UniqueConstraint("reference", name=op.f("uq_transport_requests_reference")),
+        text("destination", 100),
+        day("departure_date"),
+        integer("party_size"),
+        checks={"party_size": "party_size >= 1"},
     )
-    with op.batch_alter_table("transport_requests", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_transport_requests_person_id"), ["person_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("transport_requests", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_transport_requests_person_id"))
-
-    op.drop_table("transport_requests")
-    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_training_enrolments_person_id"))
-
-    op.drop_table("training_enrolments")
-    with op.batch_alter_table("subsidy_applications", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subsidy_applications_beneficiary_person_id"))
-        batch_op.drop_index(batch_op.f("ix_subsidy_applications_applicant_person_id"))
-        batch_op.drop_index(batch_op.f("ix_subsidy_applications_applicant_employer_id"))
-        batch_op.drop_index(batch_op.f("ix_subsidy_applications_applicant_agency_id"))
-
-    op.drop_table("subsidy_applications")
-    with op.batch_alter_table("placements", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_placements_person_id"))
-        batch_op.drop_index(batch_op.f("ix_placements_agency_id"))
-
-    op.drop_table("placements")
-    op.drop_table("job_seeking_registrations")
-    with op.batch_alter_table("handoff_requests", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_handoff_requests_person_id"))
-        batch_op.drop_index(batch_op.f("ix_handoff_requests_conversation_id"))
-
-    op.drop_table("handoff_requests")
-    with op.batch_alter_table("employments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_employments_person_id"))
-        batch_op.drop_index(batch_op.f("ix_employments_employer_id"))
-
-    op.drop_table("employments")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_log_person_id"))
-
-    op.drop_table("audit_log")
-    op.drop_table("persons")
-    op.drop_table("hr_agencies")
-    op.drop_table("employers")
+    for name in reversed(TABLES):
+        op.drop_table(name)

@@ -11,8 +11,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 _DAILY = ("analytics_daily_intents", "analytics_daily_clauses", "analytics_daily_latency")
 

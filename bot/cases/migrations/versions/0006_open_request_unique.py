@@ -16,8 +16,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 # The closed statuses of policy_kb.vocabulary.CLOSED_STATUSES when this revision was written.
 OPEN = "status NOT IN ('cancelled', 'completed', 'rejected')"

@@ -16,8 +16,6 @@ from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 # The drill-downs that combine a county with one more condition.
 COUNTY_INDEXED = ("intent", "clause", "outcome")

@@ -23,8 +23,6 @@ from bot.cases.sealed import SealedDataError
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 SEALED = {
     "persons": ("id_number", "name", "phone"),

@@ -6,30 +6,27 @@ Revises: 0008
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
+
+from bot.cases.migrations.ddl import moment, serial, table, text
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    table(
         "identity_codes",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("subject_hash", sa.String(length=64), nullable=False),
-        sa.Column("conversation_id", sa.String(length=128), nullable=False),
-        sa.Column("code_hash", sa.String(length=64), nullable=False),
-        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_codes")),
+        serial(),
+        text("subject_hash", 64),
+        text("conversation_id", 128),
+        text("code_hash", 64),
+        moment("issued_at"),
+        moment("expires_at"),
+        moment("used_at", null=True),
+        indexed=["subject_hash"],
     )
-    op.create_index(op.f("ix_identity_codes_subject_hash"), "identity_codes", ["subject_hash"])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_identity_codes_subject_hash"), table_name="identity_codes")
     op.drop_table("identity_codes")
