@@ -10,15 +10,18 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import loopback
 import pytest
 import requests
 import yaml
+from loopback import free_port
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -113,12 +116,6 @@ def trained_model() -> Path:
     return MODEL
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Servers:
     """The running assistant: Rasa and action server URLs, and the process that runs both."""
@@ -168,7 +165,7 @@ def serve(
 ) -> Iterator[Servers]:
     """Seed a fresh SQLite case database, let ``prepare(db_url)`` add rows, and run the assistant on ``today``
     (with ``env_extra`` added to its environment)."""
-    rasa_port, actions_port, console_port = _free_port(), _free_port(), _free_port()
+    rasa_port, actions_port, console_port = free_port(), free_port(), free_port()
     db = tmp_path_factory.mktemp("db") / "cases.db"
     env = dict(
         os.environ,
@@ -314,3 +311,46 @@ def sms_server() -> Iterator[SmsServer]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+# --- real services on loopback --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> str:
+    """URL of the ``test`` database on 127.0.0.1:5432, starting the cluster if needed; else the test is skipped."""
+    url = loopback.postgres_url()
+    if url is None:
+        pytest.skip(
+            "PostgreSQL is not reachable on 127.0.0.1:5432 (db test, user root/postgres), even after starting it"
+        )
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_base_url: str) -> Iterator[str]:
+    """A URL whose ``search_path`` is a fresh schema, dropped afterwards."""
+    with loopback.postgres_schema(pg_base_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of the real Redis on loopback, started if needed; the test is skipped without it."""
+    url = loopback.redis_url()
+    if url is None:
+        pytest.skip(f"Redis is not reachable on {loopback.REDIS_HOST}:{loopback.REDIS_PORT} and could not be started")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix unique to the test; its keys are removed afterwards."""
+    import redis
+
+    prefix = f"test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()

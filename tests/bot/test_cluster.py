@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from loopback import free_port
 
 from bot import settings as settings_mod
 from bot.cluster import ClusterError, Plan, check_shared_state, haproxy_config
@@ -56,14 +57,6 @@ def test_a_cluster_without_shared_state_is_refused(env: dict[str, str], needle: 
         check_shared_state(settings_mod.load(env))
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_a_cluster_answers_through_haproxy_and_survives_losing_an_action_server(trained_model, tmp_path) -> None:
     _haproxy()
     try:
@@ -75,12 +68,12 @@ def test_a_cluster_answers_through_haproxy_and_survives_losing_an_action_server(
         pytest.skip(f"PostgreSQL or Redis not reachable: {exc}")
     tag = uuid.uuid4().hex[:8]
     schemas = [f"cluster_{tag}_{name}" for name in ("cases", "tracker", "events")]
-    rasa_port, actions_port, base = _free_port(), _free_port(), 20000 + int(tag, 16) % 20000
+    rasa_port, actions_port, base = free_port(), free_port(), 20000 + int(tag, 16) % 20000
     env = dict(
         os.environ,
         RASA_PORT=str(rasa_port),
         ACTIONS_PORT=str(actions_port),
-        CONSOLE_PORT=str(_free_port()),
+        CONSOLE_PORT=str(free_port()),
         CLUSTER_BASE_PORT=str(base),
         CLUSTER_DIR=str(tmp_path / "cluster"),
         CASE_DB_URL=f"{PG}?options=-csearch_path%3D{schemas[0]}",

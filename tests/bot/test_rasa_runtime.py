@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
 import pytest
 from aiohttp import web
 from jsonschema import ValidationError
+from loopback import free_port
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -94,12 +94,6 @@ def test_other_rasa_version_is_left_alone(monkeypatch: pytest.MonkeyPatch):
     assert not action_validation.is_applied()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def action_server():
     """A real HTTP action server on loopback whose reply each test chooses."""
@@ -113,7 +107,7 @@ async def action_server():
     app.router.add_post("/webhook", webhook)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         yield f"http://127.0.0.1:{port}/webhook", state

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
 import yaml
 from aiohttp import web
+from loopback import free_port
 
 from bot.domain_responses import response_text
 from evaluation.bench import load, servers
@@ -63,12 +63,6 @@ def test_percentiles_and_means_by_turn():
     assert level.mean_of_turns(71, 80) == 75.5
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def flaky_webhook() -> Iterator[tuple[str, list[dict]]]:
     """A real REST webhook on loopback that fails every third turn and asks the sign-up questions."""
@@ -82,7 +76,7 @@ def flaky_webhook() -> Iterator[tuple[str, list[dict]]]:
         reply = response_text("utter_ask_destination") if body["message"] == "我要报名点对点专车" else "好的"
         return web.json_response([{"recipient_id": body["sender"], "text": reply}])
 
-    port = _free_port()
+    port = free_port()
     ready = threading.Event()
     loop_holder: dict = {}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -10,13 +9,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS_SECRET = "attack-suite-shared-secret-0123456789"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on at ``host`` right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

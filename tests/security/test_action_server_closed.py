@@ -9,7 +9,8 @@ import sys
 
 import pytest
 import requests
-from security_support import ACTIONS_SECRET, ActionServer, SecondAddress, free_port
+from loopback import free_port
+from security_support import ACTIONS_SECRET, ActionServer, SecondAddress
 
 VICTIM_ID = "371321199207081535"
 VICTIM_NAME = "测试李强"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,10 @@ from typing import Any
 
 import pytest
 import requests
+from loopback import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "staff-Test-passw0rd"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

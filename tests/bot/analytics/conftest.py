@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from loopback import postgres_schema
 from sqlalchemy.engine import Engine
 
 from bot.cases.admin import migrate_and_seed
 from bot.cases.sql_store import build_engine
-
-
-def _pg_base_url() -> str | None:
-    import psycopg2
-
-    for user in ("root", "postgres"):
-        try:
-            psycopg2.connect(host="127.0.0.1", port=5432, user=user, dbname="test", connect_timeout=3).close()
-        except psycopg2.OperationalError:
-            continue
-        return f"postgresql+psycopg2://{user}@127.0.0.1:5432/test"
-    return None
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -36,20 +23,8 @@ def case_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
         yield url, engine
         engine.dispose()
         return
-    base = _pg_base_url()
-    if base is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = build_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}?options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema(request.getfixturevalue("pg_base_url")) as url:
         migrate_and_seed(url)
         engine = build_engine(url)
         yield url, engine
         engine.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

@@ -12,10 +12,8 @@ import datetime as dt
 import json
 import re
 import shutil
-import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +21,6 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bot.cases import admin
@@ -36,70 +33,13 @@ from bot.cases.errors import (
 )
 from bot.cases.http_store import CaseApiClient, HttpCaseStore
 from bot.cases.records import AccessContext, PersonDetails, SubsidyApplicant, from_json, to_json
-from bot.cases.sql_store import SqlCaseStore, build_engine
+from bot.cases.sql_store import SqlCaseStore
 
 TODAY = dt.date(2026, 11, 28)
 API_TOKEN = "loopback-test-token"
 
 
 # --- databases ----------------------------------------------------------------------------------------------
-
-
-def _pg_try_connect() -> str | None:
-    import psycopg2
-
-    for user in ("root", "postgres"):
-        try:
-            psycopg2.connect(host="127.0.0.1", port=5432, user=user, dbname="test", connect_timeout=3).close()
-        except psycopg2.OperationalError:
-            continue
-        return f"postgresql+psycopg2://{user}@127.0.0.1:5432/test"
-    return None
-
-
-@pytest.fixture(scope="session")
-def pg_base_url() -> str:
-    """URL of the ``test`` database on 127.0.0.1:5432, starting the cluster if needed; else skip."""
-    url = _pg_try_connect()
-    if url is None:
-        try:
-            versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
-            for version in versions:
-                subprocess.run(
-                    ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                    check=False,
-                    capture_output=True,
-                    timeout=60,
-                )
-        except (OSError, subprocess.SubprocessError) as exc:
-            print(f"could not start PostgreSQL: {exc}")
-        for _ in range(20):
-            url = _pg_try_connect()
-            if url:
-                break
-            time.sleep(0.5)
-    if url is None:
-        reason = (
-            "PostgreSQL is not reachable on 127.0.0.1:5432 (db test, user root/postgres), even after trying to start it"
-        )
-        print(reason)
-        pytest.skip(reason)
-    return url
-
-
-@pytest.fixture
-def pg_url(pg_base_url: str) -> Iterator[str]:
-    """A URL whose ``search_path`` is a fresh schema, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = build_engine(pg_base_url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{pg_base_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 @pytest.fixture

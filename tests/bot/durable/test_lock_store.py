@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[3]
 HAMMER = Path(__file__).with_name("lock_hammer.py")
 
 
-def test_two_processes_hammering_one_conversation_never_overlap(redis_url: str, lock_prefix: str, tmp_path: Path):
+def test_two_processes_hammering_one_conversation_never_overlap(redis_url: str, redis_prefix: str, tmp_path: Path):
     counter = tmp_path / "counter"
     counter.write_text("0")
     rounds = 60
     start_at = time.time() + 3  # both interpreters have imported Rasa by then
-    args = [redis_url, lock_prefix, "one-conversation", str(counter), str(rounds), str(start_at)]
+    args = [redis_url, redis_prefix, "one-conversation", str(counter), str(rounds), str(start_at)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
@@ -53,17 +53,17 @@ def test_two_processes_hammering_one_conversation_never_overlap(redis_url: str, 
     assert first[0] < second[-1] and second[0] < first[-1]
 
 
-def test_rasa_loads_it_from_the_endpoint_config(redis_url: str, lock_prefix: str) -> None:
+def test_rasa_loads_it_from_the_endpoint_config(redis_url: str, redis_prefix: str) -> None:
     store = LockStore.create(
-        EndpointConfig(url=redis_url, type="bot.durable.lock_store.AtomicRedisLockStore", key_prefix=lock_prefix)
+        EndpointConfig(url=redis_url, type="bot.durable.lock_store.AtomicRedisLockStore", key_prefix=redis_prefix)
     )
     assert isinstance(store, AtomicRedisLockStore)
-    assert store.key_prefix == lock_prefix
+    assert store.key_prefix == redis_prefix
     assert store.issue_ticket("c1") + 1 == store.issue_ticket("c1")
 
 
-def test_blocking_interface_serves_the_lowest_live_ticket(redis_url: str, lock_prefix: str) -> None:
-    store = AtomicRedisLockStore(url=redis_url, key_prefix=lock_prefix)
+def test_blocking_interface_serves_the_lowest_live_ticket(redis_url: str, redis_prefix: str) -> None:
+    store = AtomicRedisLockStore(url=redis_url, key_prefix=redis_prefix)
     assert store.get_lock("c") is None and not store.is_someone_waiting("c")
     first = store.issue_ticket("c", lock_lifetime=30)
     second = store.issue_ticket("c", lock_lifetime=30)
@@ -77,8 +77,8 @@ def test_blocking_interface_serves_the_lowest_live_ticket(redis_url: str, lock_p
     assert store.issue_ticket("c") > second  # numbers never restart while the counter lives
 
 
-async def test_waiters_are_served_in_ticket_order_one_at_a_time(redis_url: str, lock_prefix: str) -> None:
-    store = AtomicRedisLockStore(url=redis_url, key_prefix=lock_prefix)
+async def test_waiters_are_served_in_ticket_order_one_at_a_time(redis_url: str, redis_prefix: str) -> None:
+    store = AtomicRedisLockStore(url=redis_url, key_prefix=redis_prefix)
     inside: list[int] = []
     order: list[int] = []
 
@@ -100,8 +100,8 @@ async def test_waiters_are_served_in_ticket_order_one_at_a_time(redis_url: str, 
     await store.close()
 
 
-async def test_a_dead_holders_ticket_expires_and_the_next_turn_runs(redis_url: str, lock_prefix: str) -> None:
-    store = AtomicRedisLockStore(url=redis_url, key_prefix=lock_prefix)
+async def test_a_dead_holders_ticket_expires_and_the_next_turn_runs(redis_url: str, redis_prefix: str) -> None:
+    store = AtomicRedisLockStore(url=redis_url, key_prefix=redis_prefix)
     store.issue_ticket("c", lock_lifetime=0.3)  # issued, never released: its process died
     started = time.monotonic()
     async with store.lock("c", lock_lifetime=30) as lock:
@@ -110,8 +110,8 @@ async def test_a_dead_holders_ticket_expires_and_the_next_turn_runs(redis_url: s
     await store.close()
 
 
-async def test_a_waiter_whose_ticket_expired_gets_a_lock_error(redis_url: str, lock_prefix: str) -> None:
-    store = AtomicRedisLockStore(url=redis_url, key_prefix=lock_prefix)
+async def test_a_waiter_whose_ticket_expired_gets_a_lock_error(redis_url: str, redis_prefix: str) -> None:
+    store = AtomicRedisLockStore(url=redis_url, key_prefix=redis_prefix)
     store.issue_ticket("c", lock_lifetime=30)  # someone holds the conversation for long
     with pytest.raises(LockError):
         async with store.lock("c", lock_lifetime=0.2):

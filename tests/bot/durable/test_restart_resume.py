@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,29 +19,13 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from loopback import free_port, postgres_schema
 
 from bot.validation import id_check_digit
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = ROOT / "models" / "assistant.tar.gz"
 TOKEN = "restart-test-token"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _pg_base() -> str | None:
-    for user in ("root", "postgres"):
-        url = f"postgresql+psycopg2://{user}@127.0.0.1:5432/test"
-        try:
-            sa.create_engine(url, connect_args={"connect_timeout": 3}).connect().close()
-        except sa.exc.OperationalError:
-            continue
-        return url
-    return None
 
 
 class Assistant:
@@ -96,18 +79,8 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[s
         data = tmp_path / "var"
         yield {"CASE_DB_URL": f"sqlite:///{data / 'cases.db'}", "TRACKER_DB_URL": f"sqlite:///{data / 'tracker.db'}"}
         return
-    base = _pg_base()
-    if base is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"restart_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}?options=-csearch_path%3D{schema}"
-    yield {"CASE_DB_URL": url, "TRACKER_DB_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0"}
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema(request.getfixturevalue("pg_base_url"), "restart") as url:
+        yield {"CASE_DB_URL": url, "TRACKER_DB_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0"}
 
 
 def test_registration_survives_a_restart_after_the_third_answer(databases: dict[str, str], tmp_path: Path) -> None:
@@ -117,9 +90,9 @@ def test_registration_survives_a_restart_after_the_third_answer(databases: dict[
     person, phone = first17 + id_check_digit(first17), f"139{uuid.uuid4().int % 10**8:08d}"
     env = dict(
         os.environ,
-        RASA_PORT=str(_free_port()),
-        ACTIONS_PORT=str(_free_port()),
-        CONSOLE_PORT=str(_free_port()),
+        RASA_PORT=str(free_port()),
+        ACTIONS_PORT=str(free_port()),
+        CONSOLE_PORT=str(free_port()),
         RASA_API_TOKEN=TOKEN,
         ASSISTANT_TODAY="2026-11-28",
         WECHAT_API_BASE="http://127.0.0.1:9",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from loopback import postgres_schema
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -33,34 +33,14 @@ def cfg() -> settings_mod.Settings:
     return settings_mod.load({"CASE_DATA_KEY": crypto.generate_key()})
 
 
-def _pg_url() -> str | None:
-    for user in ("root", "postgres"):
-        url = f"postgresql+psycopg2://{user}@127.0.0.1:5432/test"
-        try:
-            sa.create_engine(url, connect_args={"connect_timeout": 3}).connect().close()
-        except sa.exc.OperationalError:
-            continue
-        return url
-    return None
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh tracker database: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'tracker.db'}"
         return
-    base = _pg_url()
-    if base is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"tracker_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema(request.getfixturevalue("pg_base_url"), "tracker") as url:
+        yield url
 
 
 def _registration_tracker(sender: str, domain: Domain) -> DialogueStateTracker:
@@ -182,19 +162,11 @@ def test_health_reports_a_store_rasa_replaced_by_memory() -> None:
     assert status == 503 and body["tracker_store"]["state"] == "memory"
 
 
-async def test_postgresql_connections_dropped_under_the_pool_cost_no_failed_turn(cfg, domain) -> None:
+async def test_postgresql_connections_dropped_under_the_pool_cost_no_failed_turn(cfg, domain, pg_base_url) -> None:
     """What a PostgreSQL restart does to idle pooled connections: pre-ping replaces them before use."""
-    base = _pg_url()
-    if base is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"tracker_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        store = ts.ProtectedSQLTrackerStore(
-            domain=domain, host=f"{base}?options=-csearch_path%3D{schema}", settings=cfg
-        )
+    admin = sa.create_engine(pg_base_url)
+    with postgres_schema(pg_base_url, "tracker") as url:
+        store = ts.ProtectedSQLTrackerStore(domain=domain, host=url, settings=cfg)
         await store.save(_registration_tracker("pg-restart", domain))
         with store.engine.connect() as conn:
             pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
@@ -205,7 +177,4 @@ async def test_postgresql_connections_dropped_under_the_pool_cost_no_failed_turn
         assert restored is not None and restored.get_slot("phone") == PHONE
         assert ts.HEALTH.failures == failures
         store.engine.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    admin.dispose()

@@ -8,13 +8,8 @@ The channel is served by a real Sanic app on a loopback port, driven by wechatpy
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import subprocess
 import sys
 import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,53 +35,6 @@ from bot import settings as settings_mod
 from bot.channels.wechat import WeChatInput
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-
-
-# -- Redis -------------------------------------------------------------------------------------
-
-
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The URL of the real Redis on loopback, started if needed; the test is skipped without it."""
-    if not _redis_reachable() and shutil.which("redis-server"):
-        subprocess.run(
-            [
-                *("redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1"),
-                *("--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"),
-                *("--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"),
-            ],
-            check=False,
-            capture_output=True,
-        )
-        for _ in range(50):
-            if _redis_reachable():
-                break
-            time.sleep(0.1)
-    if not _redis_reachable():
-        pytest.skip(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT} and could not be started")
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    """A key prefix unique to the test; its keys are removed afterwards."""
-    import redis
-
-    prefix = f"test:wechat:{uuid.uuid4().hex}:"
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 # -- assembled channel -------------------------------------------------------------------------

@@ -10,21 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 from bot.channels.wechat.store import Deduplicator, FailoverStore, RedisStore
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class OwnRedis:
     """A redis-server on a free loopback port that the test may stop and start again."""
 
     def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.workdir = workdir
         self.proc: subprocess.Popen | None = None
 
