@@ -145,6 +145,13 @@ class Servers:
         """Send ``text`` as ``sender`` through the REST channel; the bot's replies as one text."""
         return "\n".join(r.get("text", "") for r in self.replies(sender, text))
 
+    def say_all(self, sender: str, *texts: str) -> str:
+        """Send each of ``texts`` in turn as ``sender``; the replies to the last one."""
+        reply = ""
+        for text in texts:
+            reply = self.say(sender, text)
+        return reply
+
 
 @pytest.fixture(scope="session")
 def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
@@ -198,18 +205,10 @@ def serve(
         start_new_session=True,
     )  # fmt: skip
     rasa = f"http://127.0.0.1:{rasa_port}"
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"bot serve exited early; log: {Path(log.name).read_text()[-3000:]}")
-        try:
-            if requests.get(f"{rasa}/status", params={"token": TOKEN}, timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        time.sleep(1)
-    else:
-        pytest.fail("Rasa did not come up within 600 s (a loaded machine can take several minutes to load the model)")
+    failure = loopback.wait_for_rasa(rasa, TOKEN, proc, Path(log.name))
+    if failure:
+        pytest.fail(failure)
+    deadline = time.monotonic() + 120
     console = f"http://127.0.0.1:{console_port}"
     while time.monotonic() < deadline:
         try:

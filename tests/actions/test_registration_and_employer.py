@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from people import REGISTRATION_SLOTS
 
 from actions.employer import ActionShowEstimate, ValidateEstimateForm, subsidy_kind_of
 from actions.forms import FORM_SLOTS, ActionStopForm
 from actions.registration import ActionSubmitRegistration, ValidateJobSeekingForm
 from bot.cases.records import AccessContext
 
-NEW_PERSON = {
-    "id_number": "37132819900101901X",
-    "phone": "13912345678",
-    "person_name": "张测试",
-    "county": "沂南县",
-    "person_category": "poverty_alleviated",
-    "work_wanted": "电工",
-    "work_location": "away",
-    "needs_transport": True,
-    "wants_training": False,
-    "registration_confirmed": True,
-}
+NEW_PERSON = REGISTRATION_SLOTS
 ACCESS = AccessContext(conversation_id="t", channel="test", purpose="test", actor="case-worker")
 
 

@@ -112,10 +112,7 @@ def test_an_anonymous_handoff_promises_no_call(servers) -> None:
 
 def test_far_ahead_date_is_confirmed_and_festival_dates_understood(servers) -> None:
     say = servers.say
-    say("far", "我要报名点对点专车")
-    say("far", LI_QIANG[0])
-    say("far", "0002")
-    say("far", "江苏昆山")
+    servers.say_all("far", "我要报名点对点专车", LI_QIANG[0], "0002", "江苏昆山")
     # Today is 2026-11-28: 11月20日 is next year, nearly a year ahead; confirm, do not save silently.
     confirm = say("far", "11月20日")
     assert "2027年11月20日" in confirm and "回复“是”确认" in confirm
@@ -125,12 +122,8 @@ def test_far_ahead_date_is_confirmed_and_festival_dates_understood(servers) -> N
 
 
 def test_after_new_year_is_asked_which_day(servers) -> None:
-    say = servers.say
-    say("newyear", "我要报名点对点专车")
-    say("newyear", LI_QIANG[0])
-    say("newyear", "0002")
-    say("newyear", "江苏昆山")
-    assert "具体是哪一天" in say("newyear", "过完年")
+    asked = servers.say_all("newyear", "我要报名点对点专车", LI_QIANG[0], "0002", "江苏昆山", "过完年")
+    assert "具体是哪一天" in asked
 
 
 def test_registration_listens_to_towns_and_colloquial_answers(servers) -> None:

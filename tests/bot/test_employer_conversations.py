@@ -193,19 +193,12 @@ def test_an_employer_applies_once_and_sees_it_in_its_record(servers_2021) -> Non
 
 def test_an_agency_applies_for_the_placement_subsidy(servers_2021) -> None:
     say = servers_2021.say
-    say("agency-apply", "我们劳务公司申请劳务输出补贴")
-    say("agency-apply", AGENCY[0])
-    say("agency-apply", AGENCY[1])
-    summary = say("agency-apply", SUN_JIANGUO)
+    summary = servers_2021.say_all("agency-apply", "我们劳务公司申请劳务输出补贴", *AGENCY, SUN_JIANGUO)
     assert "不超过600元" in summary and "第（十二）条" in summary
     done = say("agency-apply", "确认")
     assert REFERENCE.search(done).group(0).startswith("BT") and "已提交" in done
 
 
 def test_a_person_who_does_not_qualify_is_refused_with_the_reason(servers_2021) -> None:
-    say = servers_2021.say
-    say("no-apply", "给单位申请以工代训补贴")
-    say("no-apply", FOOD_COMPANY[0])
-    say("no-apply", FOOD_COMPANY[1])
-    reply = say("no-apply", CHEN_JING)
+    reply = servers_2021.say_all("no-apply", "给单位申请以工代训补贴", *FOOD_COMPANY, CHEN_JING)
     assert "不符合申请条件" in reply and "申请没有提交" in reply and "第（一）条" in reply

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+from people import person
 
 from bot.cases.records import EmployerRecord, EmploymentRecord, HrAgencyRecord, PersonRecord, PlacementRecord
 from policy_kb.eligibility import (
@@ -32,18 +32,6 @@ DOC = "linrenshezi-2021-88"
 IN_2023 = dt.date(2023, 6, 1)
 YES, NO, CHECK = Verdict.ELIGIBLE, Verdict.NOT_ELIGIBLE, Verdict.NEEDS_VERIFICATION
 RESIDENCE = "在本地连续居住6个月以上且在当地用人单位参加社会保险6个月以上"
-
-
-def person(category: str = "poverty_alleviated", status: str = "unemployed", **facts: Any) -> PersonRecord:
-    return PersonRecord(
-        id_number="371302199001011234",
-        name="张三",
-        phone="13800000000",
-        category=category,
-        employment_status=status,
-        county="兰山区",
-        **facts,
-    )
 
 
 def employment(

@@ -5,23 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from people import person
 
 from bot.cases.records import PersonRecord
 from policy_kb.eligibility import Verdict, evaluate_person
 from policy_kb.eligibility_summary import MAX_CHARS, summarize_person
 from policy_kb.model import KnowledgeBase
-
-
-def person(category: str, status: str = "unemployed", **facts) -> PersonRecord:
-    return PersonRecord(
-        id_number="371302199001011234",
-        name="张三",
-        phone="13800000000",
-        category=category,
-        employment_status=status,
-        county="兰山区",
-        **facts,
-    )
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
+from people import person
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.cases import admin
-from bot.cases.records import EmployerRecord, PersonRecord, StatusItem
+from bot.cases.records import EmployerRecord, StatusItem
 from bot.cases.sql_store import build_engine
 from bot.replies import registration_summary
 from policy_kb import vocabulary as v
@@ -25,17 +26,6 @@ from policy_kb.model import KnowledgeBase
 ROOT = Path(__file__).resolve().parents[2]
 IN_2023 = dt.date(2023, 6, 1)
 NOW = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
-
-
-def _person(category: str = "poverty_alleviated", status: str = "unemployed") -> PersonRecord:
-    return PersonRecord(
-        id_number="371302199001011234",
-        name="张三",
-        phone="13800000000",
-        category=category,
-        employment_status=status,
-        county="兰山区",
-    )
 
 
 # --- the lists themselves ---------------------------------------------------------------------------------------
@@ -76,13 +66,13 @@ def test_clauses_name_only_vocabulary_codes(kb: KnowledgeBase) -> None:
 
 @pytest.mark.parametrize("status", sorted(v.EMPLOYMENT_STATUS_LABELS))
 def test_eligibility_reads_employment_status_labels(kb: KnowledgeBase, status: str) -> None:
-    reasons = " ".join(r for f in evaluate_person(kb, _person("other", status), IN_2023) for r in f.reasons)
+    reasons = " ".join(r for f in evaluate_person(kb, person("other", status), IN_2023) for r in f.reasons)
     assert f"登记的就业状态是{v.EMPLOYMENT_STATUS_LABELS[status]}" in reasons
 
 
 @pytest.mark.parametrize("category", ["poverty_alleviated", "edge_of_poverty", "relocated"])
 def test_eligibility_reads_category_labels(kb: KnowledgeBase, category: str) -> None:
-    reasons = " ".join(r for f in evaluate_person(kb, _person(category), IN_2023) for r in f.reasons)
+    reasons = " ".join(r for f in evaluate_person(kb, person(category), IN_2023) for r in f.reasons)
     assert f"属于{v.PERSON_CATEGORY_LABELS[category]}" in reasons
 
 
@@ -91,7 +81,7 @@ def test_eligibility_reads_category_labels(kb: KnowledgeBase, category: str) -> 
 
 @pytest.mark.parametrize("category", v.RECORDED_PERSON_CATEGORIES)
 def test_records_and_summary_show_the_category_label(category: str) -> None:
-    assert _person(category).category_label == v.PERSON_CATEGORY_LABELS[category]
+    assert person(category).category_label == v.PERSON_CATEGORY_LABELS[category]
     summary = registration_summary({"person_category": category, "work_location": "away"})
     assert f"人员类别：{v.PERSON_CATEGORY_LABELS[category]}" in summary
     assert f"就业意向：{v.LOCAL_OR_AWAY_LABELS['away']}" in summary
@@ -105,7 +95,7 @@ def test_records_show_status_kind_and_employment_labels() -> None:
     for kind, kind_label in v.EMPLOYER_KIND_LABELS.items():
         assert EmployerRecord("91371302MA3CDEM016", "单位", kind).kind_label == kind_label
     for status, status_label in v.EMPLOYMENT_STATUS_LABELS.items():
-        assert _person(status=status).employment_status_label == status_label
+        assert person(status=status).employment_status_label == status_label
 
 
 # --- the database ---------------------------------------------------------------------------------------------

@@ -6,24 +6,14 @@ import io
 import logging
 
 import pytest
+from people import REGISTRATION_SLOTS
 from sqlalchemy import text
 
 from actions.registration import ActionSubmitRegistration, ValidateJobSeekingForm
 from bot.cases.sql_store import build_engine
 from bot.privacy import MaskingFilter, install_log_masking, mask_for_log
 
-PERSON = {
-    "id_number": "37132819900101901X",
-    "phone": "13912345678",
-    "person_name": "张测试",
-    "county": "沂南县",
-    "person_category": "poverty_alleviated",
-    "work_wanted": "电工",
-    "work_location": "away",
-    "needs_transport": True,
-    "wants_training": False,
-    "registration_confirmed": True,
-}
+PERSON = REGISTRATION_SLOTS
 CREDIT_CODE = "91371324MA3CDEM038"
 SECRETS = [PERSON["id_number"], PERSON["phone"], PERSON["person_name"], CREDIT_CODE, "13912345678"[3:]]
 

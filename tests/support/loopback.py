@@ -113,3 +113,26 @@ def redis_url() -> str | None:
                 break
             time.sleep(0.1)
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/0" if _redis_answers() else None
+
+
+# --- the assistant ---------------------------------------------------------------------------------------
+
+
+def wait_for_rasa(rasa: str, token: str, process: subprocess.Popen, log: Path, seconds: float = 600) -> str | None:
+    """Wait until Rasa at ``rasa`` answers ``/status``; the reason when it exits early or takes too long.
+
+    Loading TensorFlow and the model on a busy machine can take several minutes.
+    """
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"bot serve exited early; log: {log.read_text()[-3000:]}"
+        try:
+            if requests.get(f"{rasa}/status", params={"token": token}, timeout=2).ok:
+                return None
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    return f"Rasa did not come up within {seconds:.0f} s"

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from loopback import free_port, postgres_schema
+from loopback import free_port, postgres_schema, wait_for_rasa
 
 from bot.validation import id_check_digit
 
@@ -43,17 +42,9 @@ class Assistant:
                 [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        deadline = time.monotonic() + 600  # loading TensorFlow and the model on a busy machine
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"bot serve exited early: {self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{self.rasa}/status", params={"token": TOKEN}, timeout=2).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(1)
-        pytest.fail("Rasa did not come up within 600 s")
+        failure = wait_for_rasa(self.rasa, TOKEN, self.proc, self.log)
+        if failure:
+            pytest.fail(failure)
 
     def stop(self) -> None:
         assert self.proc is not None
