@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -101,96 +102,34 @@ def migrate(url: str, cipher: DataCipher | None = None) -> tuple[str | None, str
 
 def seed_demo_data(session: Session, today: dt.date) -> dict[str, int]:
     """Insert the demo data set (:mod:`bot.cases.demo_data`) in ``session``; returns counts by kind."""
-    persons: dict[str, Person] = {}
-    for p in demo_data.PERSONS:
-        persons[p.id_number] = Person(
-            id_number=p.id_number,
-            name=p.name,
-            phone=p.phone,
-            category=p.category,
-            employment_status=p.employment_status,
-            county=p.county,
-            township=p.township,
-            origin_province=p.origin_province,
-            origin_county=p.origin_county,
-            received_work_for_training=p.received_work_for_training,
-        )
-    employers = {
-        e.credit_code: Employer(
-            credit_code=e.credit_code,
-            name=e.name,
-            county=e.county,
-            kind=e.kind,
-            contact_phone=e.contact_phone,
-        )
-        for e in demo_data.EMPLOYERS
-    }
+    persons = {p.id_number: Person(**dataclasses.asdict(p)) for p in demo_data.PERSONS}
+    employers = {e.credit_code: Employer(**dataclasses.asdict(e)) for e in demo_data.EMPLOYERS}
     agencies = {
-        a.credit_code: HrAgency(credit_code=a.credit_code, name=a.name, county=a.county, contact_phone=a.contact_phone)
+        a.credit_code: HrAgency(**{k: v for k, v in dataclasses.asdict(a).items() if k != "kind"})
         for a in demo_data.HR_AGENCIES
     }
     session.add_all([*persons.values(), *employers.values(), *agencies.values()])
-    for code, id_number, start, months, wft in demo_data.EMPLOYMENTS:
-        session.add(
-            Employment(
-                employer=employers[code],
-                person=persons[id_number],
-                start_date=start,
-                contract_months=months,
-                with_work_for_training=wft,
-            )
-        )
-    for code, id_number, province, county, outside, months, start in demo_data.PLACEMENTS:
-        session.add(
-            Placement(
-                agency=agencies[code],
-                person=persons[id_number],
-                destination_province=province,
-                destination_county=county,
-                outside_home_county=outside,
-                contract_months=months,
-                start_date=start,
-            )
-        )
-    referenced: list[tuple[str, Any]] = []
-    for id_number, work, where, transport, training, status in demo_data.REGISTRATIONS:
-        row: Any = JobSeekingRegistration(
-            person=persons[id_number],
-            work_wanted=work,
-            local_or_away=where,
-            needs_transport=transport,
-            wants_training=training,
-            status=status,
-        )
-        referenced.append(("registration", row))
-    for id_number, destination, departure, size, status in demo_data.TRANSPORT_REQUESTS:
-        row = TransportRequest(
-            person=persons[id_number],
-            destination=destination,
-            departure_date=departure,
-            party_size=size,
-            status=status,
-        )
-        referenced.append(("transport_request", row))
-    for id_number, course, status in demo_data.TRAINING_ENROLMENTS:
-        referenced.append(
-            ("training_enrolment", TrainingEnrolment(person=persons[id_number], course=course, status=status))
-        )
-    for kind, identifier, clause, amount, beneficiary, months_claimed, status in demo_data.SUBSIDY_APPLICATIONS:
-        row = SubsidyApplication(
-            clause=clause,
-            amount_yuan=amount,
-            months=months_claimed,
-            status=status,
-            beneficiary=persons[beneficiary] if beneficiary else None,
-        )
-        if kind == "person":
-            row.applicant_person = persons[identifier]
-        elif kind == "employer":
-            row.applicant_employer = employers[identifier]
-        else:
-            row.applicant_agency = agencies[identifier]
-        referenced.append(("subsidy_application", row))
+    parties: dict[str, dict[str, Any]] = {
+        "person": persons,
+        "beneficiary": persons,
+        "applicant_person": persons,
+        "employer": employers,
+        "applicant_employer": employers,
+        "agency": agencies,
+        "applicant_agency": agencies,
+    }
+
+    def linked(row: dict[str, Any]) -> dict[str, Any]:
+        return {name: parties[name][value] if name in parties else value for name, value in row.items()}
+
+    session.add_all([Employment(**linked(row)) for row in demo_data.EMPLOYMENTS])
+    session.add_all([Placement(**linked(row)) for row in demo_data.PLACEMENTS])
+    referenced: list[tuple[str, Any]] = [
+        *(("registration", JobSeekingRegistration(**linked(r))) for r in demo_data.REGISTRATIONS),
+        *(("transport_request", TransportRequest(**linked(r))) for r in demo_data.TRANSPORT_REQUESTS),
+        *(("training_enrolment", TrainingEnrolment(**linked(r))) for r in demo_data.TRAINING_ENROLMENTS),
+        *(("subsidy_application", SubsidyApplication(**linked(r))) for r in demo_data.SUBSIDY_APPLICATIONS),
+    ]
     session.add_all([row for _, row in referenced])
     session.flush()
     for kind, row in referenced:

@@ -124,6 +124,10 @@ class PersonRecord(Masked):
         """The ID number with the middle hidden, safe to show or log."""
         return mask_id_number(self.id_number)
 
+    def details(self) -> PersonDetails:
+        """The person's details as a registration takes them (e.g. registering a known person again)."""
+        return PersonDetails(**{field.name: getattr(self, field.name) for field in dataclasses.fields(PersonDetails)})
+
 
 @dataclass(frozen=True, repr=False)
 class EmployerRecord(Masked):

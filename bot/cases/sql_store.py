@@ -99,16 +99,7 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
             row = self._person_by_id_number(session, id_number)
             if row is None:
                 row = Person(
-                    id_number=id_number,
-                    name=person.name,
-                    phone=person.phone,
-                    county=person.county,
-                    township=person.township,
-                    origin_province=person.origin_province,
-                    origin_county=person.origin_county,
-                    category=person.category,
-                    employment_status=person.employment_status,
-                    received_work_for_training=False,
+                    **(dataclasses.asdict(person) | {"id_number": id_number}), received_work_for_training=False
                 )
                 session.add(row)
                 session.flush()  # a concurrent insert of the same person fails here and is retried

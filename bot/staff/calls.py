@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.models import ContactRecord, StaffAccount, utcnow
-from bot.clock import as_utc
+from bot.cases.sql_base import row_to_record
 from bot.privacy import mask_pii
 from bot.staff.accounts import Account
 from policy_kb.vocabulary import AUDIENCE_LABELS
@@ -102,23 +102,14 @@ class Draft:
 
 
 def _contact(row: ContactRecord, username: str) -> Contact:
-    return Contact(
-        id=row.id,
-        reference=row.reference or "",
+    return row_to_record(
+        Contact,
+        row,
         account=username,
-        kind=row.kind,
-        channel=row.channel,
-        conversation_id=row.conversation_id,
-        handoff_reference=row.handoff_reference,
-        person_id=row.person_id,
-        caller_type=row.caller_type,
-        status=row.status,
+        reference=row.reference or "",
         events=json.loads(row.events or "[]"),
         summary=row.summary or "",
         follow_up=row.follow_up or "",
-        started_at=as_utc(row.started_at),
-        ended_at=as_utc(row.ended_at),
-        saved_at=as_utc(row.saved_at),
     )
 
 

@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse
 
 from bot import validation
 from bot.cases.errors import CaseStoreError, IdentityMismatch
-from bot.cases.records import AccessContext, PersonDetails
+from bot.cases.records import AccessContext
 from bot.form_values import parse_work_location
 from bot.privacy import mask_id_number
 from bot.replies import status_details
@@ -175,20 +175,9 @@ async def register(request: Request) -> HTTPResponse:
         )
         if person is None:
             return await show_call(request, error="没有找到来电人的档案，请到窗口办理首次登记。", status=400)
-        details = PersonDetails(
-            id_number=id_number,
-            name=person.name,
-            phone=person.phone,
-            category=person.category,
-            county=person.county,
-            township=person.township,
-            origin_province=person.origin_province,
-            origin_county=person.origin_county,
-            employment_status=person.employment_status,
-        )
         registration, created = await asyncio.to_thread(
             store.upsert_registration,
-            details,
+            person.details(),
             work_wanted=work,
             local_or_away=where,
             needs_transport=transport,
