@@ -146,14 +146,6 @@ class Responsibility:
 
 
 @dataclass(frozen=True)
-class Section:
-    """One of the document's numbered parts."""
-
-    number: str
-    title: str
-
-
-@dataclass(frozen=True)
 class Document:
     """A policy document and its clauses."""
 
@@ -179,6 +171,14 @@ class Document:
     def clause(self, number: str) -> Clause | None:
         """The clause numbered ``number`` (``一`` … ``十六``), if any."""
         return next((c for c in self.clauses if c.number == number), None)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One of the document's numbered parts."""
+
+    number: str
+    title: str
 
 
 @dataclass(frozen=True)

@@ -92,14 +92,6 @@ class StatedFacts:
 
 
 @dataclass(frozen=True)
-class Exclusion:
-    """People who do not count, and why (the condition they miss, in the clause's words)."""
-
-    count: int
-    reason: str
-
-
-@dataclass(frozen=True)
 class GroupEstimate:
     """An estimate split by group: who counts, who does not and why, what is still unknown, the sum."""
 
@@ -123,6 +115,14 @@ class GroupEstimate:
             out.append("前提：" + "；".join(self.preconditions) + "。")
         out += list(self.questions)
         return out
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """People who do not count, and why (the condition they miss, in the clause's words)."""
+
+    count: int
+    reason: str
 
 
 def _num(value: float) -> int | float:

@@ -46,19 +46,19 @@ class Account:
 
 
 @dataclass(frozen=True)
-class SignedIn:
-    """The account behind a valid session, and the session's CSRF token."""
-
-    account: Account
-    csrf_token: str
-
-
-@dataclass(frozen=True)
 class LoginResult:
     """The outcome of a sign-in attempt: a new session token, or a Chinese reason."""
 
     token: str | None = None
     message: str = ""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The account behind a valid session, and the session's CSRF token."""
+
+    account: Account
+    csrf_token: str
 
 
 def _account(row: StaffAccount) -> Account:

@@ -68,14 +68,6 @@ class ClauseView:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """Another clause the words may be about, and why it came up."""
-
-    clause: ClauseView
-    why: str
-
-
-@dataclass(frozen=True)
 class AssistResult:
     """Everything the assist panel shows for one set of words."""
 
@@ -92,6 +84,14 @@ class AssistResult:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Another clause the words may be about, and why it came up."""
+
+    clause: ClauseView
+    why: str
 
 
 def validity_of(responder: PolicyResponder, clause: Clause, on: dt.date) -> Validity:

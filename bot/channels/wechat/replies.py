@@ -13,19 +13,19 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
 
 
 @dataclass(frozen=True)
-class Choice:
-    """A numbered choice offered to the user in place of a button."""
-
-    title: str
-    payload: str
-
-
-@dataclass(frozen=True)
 class FormattedAnswer:
     """The text of one turn, already split to the byte limit, and the choices it offers."""
 
     parts: list[str] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A numbered choice offered to the user in place of a button."""
+
+    title: str
+    payload: str
 
 
 def utf8_len(text: str) -> int:
