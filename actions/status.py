@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from typing import Any
 
@@ -13,6 +14,7 @@ from actions import services
 from actions.base import CaseSystemAction
 from actions.identity import IdentityFormValidation, ensure_verified
 from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityNotProven
+from bot.cases.records import AccessContext
 from bot.replies import numbered_status_lines
 from policy_kb.eligibility_summary import summarize_person
 
@@ -48,53 +50,58 @@ def _after_failure(error: CaseStoreError) -> list[EventType]:
     return _reset()
 
 
-class ActionShowStatus(CaseSystemAction):
-    """Lists the verified person's registration, requests and applications."""
+class _VerifiedOwnerAction(CaseSystemAction):
+    """An answer about the verified person's own record; the identity answers are forgotten afterwards."""
+
+    purpose = ""
+    action_name = ""
 
     def name(self) -> str:
         """Action name used in the domain."""
-        return "action_show_status"
+        return self.action_name
 
     def events_after_failure(self, tracker: Tracker, error: CaseStoreError) -> list[EventType]:
         """See :func:`_after_failure`."""
         return _after_failure(error)
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        """Show the status items."""
+        """Answer for the verified owner (nothing when the identity is not verified)."""
         id_number = await ensure_verified(dispatcher, tracker)
-        if not id_number:
-            return _reset()
-        access = services.access_for(tracker, "查询办理进度")
+        if id_number:
+            await self.answer(dispatcher, id_number, services.access_for(tracker, self.purpose))
+        return _reset()
+
+    @abc.abstractmethod
+    async def answer(self, dispatcher: CollectingDispatcher, id_number: str, access: AccessContext) -> None:
+        """Say what the owner asked about their record."""
+
+
+class ActionShowStatus(_VerifiedOwnerAction):
+    """Lists the verified person's registration, requests and applications."""
+
+    purpose = "查询办理进度"
+    action_name = "action_show_status"
+
+    async def answer(self, dispatcher: CollectingDispatcher, id_number: str, access: AccessContext) -> None:
+        """Show the status items."""
         items = await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
         if not items:
             dispatcher.utter_message(response="utter_nothing_in_progress")
         else:
             lines = ["核对成功，您的办理情况：", *numbered_status_lines(items)]
             dispatcher.utter_message(text="\n".join(lines))
-        return _reset()
 
 
-class ActionShowEligibility(CaseSystemAction):
+class ActionShowEligibility(_VerifiedOwnerAction):
     """Evaluates every clause for the verified person on today's date."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_show_eligibility"
+    purpose = "查询可享受的政策"
+    action_name = "action_show_eligibility"
 
-    def events_after_failure(self, tracker: Tracker, error: CaseStoreError) -> list[EventType]:
-        """See :func:`_after_failure`."""
-        return _after_failure(error)
-
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, id_number: str, access: AccessContext) -> None:
         """Say the findings."""
-        id_number = await ensure_verified(dispatcher, tracker)
-        if not id_number:
-            return _reset()
-        access = services.access_for(tracker, "查询可享受的政策")
         person = await asyncio.to_thread(services.case_store().find_person, id_number, access=access)
         if person is None:
             dispatcher.utter_message(response="utter_no_record_register_first")
-            return _reset()
-        kb = services.knowledge_base()
-        dispatcher.utter_message(text=summarize_person(kb, person, services.today()))
-        return _reset()
+            return
+        dispatcher.utter_message(text=summarize_person(services.knowledge_base(), person, services.today()))

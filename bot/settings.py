@@ -83,31 +83,26 @@ class Settings:
         return self.today_override or dt.date.today()
 
 
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
+def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int | None, rule: str) -> int:
+    """The whole number ``name`` in ``[low, high]`` (``default`` when unset); else ``rule`` in the error."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SettingsError(f"{name}={raw!r} 不是有效的端口号（1–65535）")
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        raise SettingsError(f"{name}={raw!r} {rule}")
     return int(raw)
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    return _integer(env, name, default, 1, 65535, "不是有效的端口号（1–65535）")
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(f"{name}={raw!r} 应为正整数")
-    return int(raw)
+    return _integer(env, name, default, 1, None, "应为正整数")
 
 
 def _count(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < minimum:
-        raise SettingsError(f"{name}={raw!r} 应为不小于 {minimum} 的整数")
-    return int(raw)
+    return _integer(env, name, default, minimum, None, f"应为不小于 {minimum} 的整数")
 
 
 def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:

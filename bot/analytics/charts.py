@@ -95,6 +95,28 @@ def _axis(labels: Sequence[str], top: float, width: int, height: int, left: int,
     return out
 
 
+def _frame(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    chart_id: str,
+    total: float,
+    top: float,
+    box: tuple[int, int, int, int],
+) -> list[str]:
+    """The opening ``<svg>`` (its total for tests and screen readers), legend, axis, or the no-data note."""
+    width, height, left, bottom = box
+    parts = [
+        f'<svg class="chart" id="{escape(chart_id)}" data-total="{total:g}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" xmlns="http://www.w3.org/2000/svg">',
+        *_legend(series, 14),
+    ]
+    if not labels:
+        parts.append(
+            f'<text x="{left}" y="{height / 2:.0f}" fill="#6b7785" font-size="14">（所选范围内没有数据）</text>'
+        )
+    return parts + _axis(labels, top, width, height, left, bottom)
+
+
 def line_chart(
     labels: Sequence[str], series: Sequence[Series], *, chart_id: str, width: int = 640, height: int = 230
 ) -> Markup:
@@ -103,16 +125,7 @@ def line_chart(
     top = max((v for s in series for v in s.values), default=0) or 1
     total = sum(v for s in series for v in s.values)
     plot_w, plot_h = width - left - 10, height - bottom - 34
-    parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" data-total="{total:g}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    parts += _legend(series, 14)
-    if not labels:
-        parts.append(
-            f'<text x="{left}" y="{height / 2:.0f}" fill="#6b7785" font-size="14">（所选范围内没有数据）</text>'
-        )
-    parts += _axis(labels, top, width, height, left, bottom)
+    parts = _frame(labels, series, chart_id, total, top, (width, height, left, bottom))
     n = len(labels)
     for k, s in enumerate(series):
         colour = PALETTE[k % len(PALETTE)]
@@ -139,16 +152,7 @@ def stacked_bars(
     sums = [sum(s.values[i] for s in series) for i in range(n)]
     top = max(sums, default=0) or 1
     plot_w, plot_h = width - left - 10, height - bottom - 34
-    parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" data-total="{sum(sums):g}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    parts += _legend(series, 14)
-    if not labels:
-        parts.append(
-            f'<text x="{left}" y="{height / 2:.0f}" fill="#6b7785" font-size="14">（所选范围内没有数据）</text>'
-        )
-    parts += _axis(labels, top, width, height, left, bottom)
+    parts = _frame(labels, series, chart_id, sum(sums), top, (width, height, left, bottom))
     slot = plot_w / max(n, 1)
     bar_w = max(2.0, slot * 0.7)
     for i in range(n):
