@@ -20,6 +20,7 @@ from actions import services
 from actions.base import CaseSystemAction
 from actions.forms import AssistantFormValidation, clear_form_slots
 from actions.identity import MAX_FAILURES, IdentityFormValidation, ensure_verified, failures
+from actions.named import Named
 from bot import validation
 from bot.cases.errors import CaseStoreError
 from bot.cases.records import EmployerRecord, SubsidyApplicant
@@ -69,14 +70,12 @@ def training_rule_lines(on: dt.date) -> list[str]:
     return lines
 
 
-class ValidateTrainingForm(IdentityFormValidation):
+class ValidateTrainingForm(Named, IdentityFormValidation):
     """Identity, the course, and the confirmation."""
 
     purpose = "技能培训报名"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_training_form"
+    action_name = "validate_training_form"
 
     async def validate_course(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """What the person wants to learn."""
@@ -104,12 +103,10 @@ class ValidateTrainingForm(IdentityFormValidation):
         return result
 
 
-class ActionAskTrainingConfirmed(Action):
+class ActionAskTrainingConfirmed(Named, Action):
     """The enrolment summary with clause 十四's living-allowance rule, and the request to confirm."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_ask_training_confirmed"
+    action_name = "action_ask_training_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Say the summary."""
@@ -125,14 +122,12 @@ class ActionAskTrainingConfirmed(Action):
         return []
 
 
-class ActionSubmitTraining(CaseSystemAction):
+class ActionSubmitTraining(Named, CaseSystemAction):
     """Saves the confirmed enrolment once and gives its reference."""
 
     retry_form, retry_slot = "training_form", "training_confirmed"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_submit_training"
+    action_name = "action_submit_training"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Create the enrolment (an open one in the same course is reused)."""
@@ -184,12 +179,10 @@ def _jobs(store, kind: str, code: str, access) -> list:
     return store.list_placements(code, access=access)
 
 
-class ValidateSubsidyForm(AssistantFormValidation):
+class ValidateSubsidyForm(Named, AssistantFormValidation):
     """Verified organisation, the person the subsidy is for, months (monthly subsidies), confirmation."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_subsidy_form"
+    action_name = "validate_subsidy_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         """Months only for a subsidy paid per month; nothing more after too many failed checks."""
@@ -314,12 +307,10 @@ def subsidy_amount(benefit: Benefit, months: int | None) -> tuple[int, str]:
     return int(result.total), result.sentence
 
 
-class ActionAskSubsidyConfirmed(Action):
+class ActionAskSubsidyConfirmed(Named, Action):
     """The application summary (what, for whom, how much, on which clause) and the request to confirm."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_ask_subsidy_confirmed"
+    action_name = "action_ask_subsidy_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Say the summary."""
@@ -344,14 +335,12 @@ class ActionAskSubsidyConfirmed(Action):
         return []
 
 
-class ActionSubmitSubsidy(CaseSystemAction):
+class ActionSubmitSubsidy(Named, CaseSystemAction):
     """Files the confirmed application once and gives its reference."""
 
     retry_form, retry_slot = "subsidy_form", "subsidy_confirmed"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_submit_subsidy"
+    action_name = "action_submit_subsidy"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Create the application (an open one for the same person and clause is returned instead)."""

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.forms import clear_form_slots, latest_text
 from actions.identity import IdentityFormValidation, ensure_verified
+from actions.named import Named
 from bot.cases.errors import CaseStoreError
 from bot.cases.records import StatusItem
 from bot.form_values import parse_yes_no
@@ -49,14 +50,12 @@ def open_item(items: list[StatusItem], kind: str | None) -> StatusItem | None:
     return candidates[-1] if candidates else None
 
 
-class ValidateCancelForm(IdentityFormValidation):
+class ValidateCancelForm(Named, IdentityFormValidation):
     """Identity, then the confirmation."""
 
     purpose = "取消报名或登记"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_cancel_form"
+    action_name = "validate_cancel_form"
 
     async def extract_cancel_kind(self, dispatcher, tracker, domain) -> dict[str, Any]:
         """What is to be cancelled, read from the message that started the form."""
@@ -76,12 +75,10 @@ class ValidateCancelForm(IdentityFormValidation):
             return {"cancel_confirmed": None}
 
 
-class ActionAskCancelConfirmed(Action):
+class ActionAskCancelConfirmed(Named, Action):
     """Shows the open item the cancellation is about and asks to confirm; says so when there is none."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_ask_cancel_confirmed"
+    action_name = "action_ask_cancel_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Find the item (verified owner only) and ask."""
@@ -104,12 +101,10 @@ class ActionAskCancelConfirmed(Action):
         return [SlotSet("cancel_reference", item.reference)]
 
 
-class ActionSubmitCancel(Action):
+class ActionSubmitCancel(Named, Action):
     """Sets the confirmed item's status to 已取消 in the case system."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_submit_cancel"
+    action_name = "action_submit_cancel"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Cancel (after 是) or keep (after 不)."""

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.handoff import ActionOfferHuman
+from actions.named import Named
 from policy_kb.answer import Answer, PolicyResponder
 
 MAX_CHOICES = 3
@@ -87,12 +88,10 @@ def previous_user_intent(tracker: Tracker) -> str | None:
     return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-class ActionClarify(Action):
+class ActionClarify(Named, Action):
     """Handles ``nlu_fallback``."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_clarify"
+    action_name = "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Answer, ask which was meant, or offer a person."""

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.base import CaseSystemAction
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
+from actions.named import Named
 from bot import validation
 from bot.cases.errors import CaseStoreError
 from bot.cases.records import EmployerRecord
@@ -42,12 +43,10 @@ def subsidy_kind_of(text: str) -> str | None:
     return None
 
 
-class ValidateEstimateForm(AssistantFormValidation):
+class ValidateEstimateForm(Named, AssistantFormValidation):
     """Which subsidy, how many people and (for monthly subsidies) how many months."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_estimate_form"
+    action_name = "validate_estimate_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         """Months are asked only for a subsidy paid per month."""
@@ -133,12 +132,10 @@ def form_texts(tracker: Tracker, form: str) -> list[str]:
     return texts
 
 
-class ActionShowEstimate(Action):
+class ActionShowEstimate(Named, Action):
     """Computes the amount from the knowledge base for what the asker said, and whether the clause applies today."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_show_estimate"
+    action_name = "action_show_estimate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Say the sum split by group, the excluded people, the time note and the citation."""
@@ -154,12 +151,10 @@ class ActionShowEstimate(Action):
         return clear_form_slots()
 
 
-class ValidateEmployerForm(AssistantFormValidation):
+class ValidateEmployerForm(Named, AssistantFormValidation):
     """Unified social credit code plus the registered contact phone."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_employer_form"
+    action_name = "validate_employer_form"
 
     async def validate_credit_code(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """GB 32100 code with a valid check character."""
@@ -170,12 +165,10 @@ class ValidateEmployerForm(AssistantFormValidation):
         return await self.validated("org_phone", value, dispatcher, tracker, validation.validate_phone_or_last4)
 
 
-class ActionShowEmployer(CaseSystemAction):
+class ActionShowEmployer(Named, CaseSystemAction):
     """Shows an employer's or HR agency's own record once code and phone match."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_show_employer"
+    action_name = "action_show_employer"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Look the organisation up and summarise its people and applications."""

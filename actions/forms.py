@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.named import Named
 from actions.never_stuck import (
     MAX_INVALID,
     SWITCH_MARKER,
@@ -137,12 +138,10 @@ class AssistantFormValidation(FormValidationAction):
         return {slot: None, "invalid_answers": {"slot": slot, "count": count}}
 
 
-class ActionStopForm(Action):
+class ActionStopForm(Named, Action):
     """The user said 算了 / 不办了: nothing is saved and the form's answers are forgotten."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_stop_form"
+    action_name = "action_stop_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Confirm the stop and clear the slots."""

@@ -9,17 +9,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.named import Named
 from bot.cases.errors import CaseStoreError
 from bot.handoff.hours import queued_notice
 from bot.privacy import mask_pii
 
 
-class ActionOfferHuman(Action):
+class ActionOfferHuman(Named, Action):
     """Files a handoff request for the service staff and offers the hotline meanwhile."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_offer_human"
+    action_name = "action_offer_human"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -10,14 +10,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.named import Named
 
 
-class ActionAnswerPolicy(Action):
+class ActionAnswerPolicy(Named, Action):
     """Answers a policy question from the knowledge base (intent first, full-text search as fallback)."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_answer_policy"
+    action_name = "action_answer_policy"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.base import CaseSystemAction
 from actions.forms import AssistantFormValidation, clear_form_slots, latest_text
+from actions.named import Named
 from bot import validation
 from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityMismatch
 from bot.cases.records import PersonDetails
@@ -41,12 +42,10 @@ def slot_parsers(today) -> dict[str, Any]:
     }
 
 
-class ValidateJobSeekingForm(AssistantFormValidation):
+class ValidateJobSeekingForm(Named, AssistantFormValidation):
     """Validates each answer of the registration; fills in what the case system already knows."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_job_seeking_form"
+    action_name = "validate_job_seeking_form"
 
     async def _validate(self, slot: str, value: Any, dispatcher, tracker) -> dict[str, Any]:
         return await self.validated(slot, value, dispatcher, tracker, slot_parsers(services.today())[slot])
@@ -166,12 +165,10 @@ class ValidateJobSeekingForm(AssistantFormValidation):
         return {"registration_confirmed": None}
 
 
-class ActionAskRegistrationConfirmed(Action):
+class ActionAskRegistrationConfirmed(Named, Action):
     """Shows the summary and asks for confirmation."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_ask_registration_confirmed"
+    action_name = "action_ask_registration_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Say the summary."""
@@ -179,14 +176,12 @@ class ActionAskRegistrationConfirmed(Action):
         return []
 
 
-class ActionSubmitRegistration(CaseSystemAction):
+class ActionSubmitRegistration(Named, CaseSystemAction):
     """Saves the confirmed registration in one transaction and gives the reference number."""
 
     retry_form, retry_slot = "job_seeking_form", "registration_confirmed"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_submit_registration"
+    action_name = "action_submit_registration"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Create or update the registration."""

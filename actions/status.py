@@ -13,30 +13,27 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.base import CaseSystemAction
 from actions.identity import IdentityFormValidation, ensure_verified
+from actions.named import Named
 from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityNotProven
 from bot.cases.records import AccessContext
 from bot.replies import numbered_status_lines
 from policy_kb.eligibility_summary import summarize_person
 
 
-class ValidateStatusForm(IdentityFormValidation):
+class ValidateStatusForm(Named, IdentityFormValidation):
     """Identity check before the status lookup."""
 
     purpose = "查询办理进度"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_status_form"
+    action_name = "validate_status_form"
 
 
-class ValidateEligibilityForm(IdentityFormValidation):
+class ValidateEligibilityForm(Named, IdentityFormValidation):
     """Identity check before the personal eligibility check."""
 
     purpose = "查询可享受的政策"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_eligibility_form"
+    action_name = "validate_eligibility_form"
 
 
 def _reset() -> list[EventType]:
@@ -50,15 +47,10 @@ def _after_failure(error: CaseStoreError) -> list[EventType]:
     return _reset()
 
 
-class _VerifiedOwnerAction(CaseSystemAction):
+class _VerifiedOwnerAction(Named, CaseSystemAction):
     """An answer about the verified person's own record; the identity answers are forgotten afterwards."""
 
     purpose = ""
-    action_name = ""
-
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return self.action_name
 
     def events_after_failure(self, tracker: Tracker, error: CaseStoreError) -> list[EventType]:
         """See :func:`_after_failure`."""

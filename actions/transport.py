@@ -15,6 +15,7 @@ from actions import services
 from actions.base import CaseSystemAction
 from actions.forms import clear_form_slots
 from actions.identity import IdentityFormValidation, ensure_verified
+from actions.named import Named
 from bot import validation
 from bot.validation.dates import needs_confirmation
 from policy_kb.dates import format_date
@@ -23,12 +24,10 @@ from policy_kb.dates import format_date
 _CONFIRM_RE = re.compile(r"(?:是|是的|对|对的|没错|确认|嗯|好|好的|就是|是那天|对就那天)[。！!.]?")
 
 
-class ActionAskDepartureDate(Action):
+class ActionAskDepartureDate(Named, Action):
     """Asks for the departure date, except while a far-ahead date waits for its confirmation."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_ask_departure_date"
+    action_name = "action_ask_departure_date"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """The question of the domain (utter_departure_date_question), unless a confirmation was just asked."""
@@ -37,14 +36,12 @@ class ActionAskDepartureDate(Action):
         return []
 
 
-class ValidateTransportForm(IdentityFormValidation):
+class ValidateTransportForm(Named, IdentityFormValidation):
     """Identity, then the trip."""
 
     purpose = "“点对点”出行报名"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_transport_form"
+    action_name = "validate_transport_form"
 
     async def validate_destination(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """Where the work is."""
@@ -93,16 +90,14 @@ def _is_iso(value: str) -> bool:
     return True
 
 
-class ActionSubmitTransport(CaseSystemAction):
+class ActionSubmitTransport(Named, CaseSystemAction):
     """Records the ride request and gives its reference."""
 
     # No confirmation step: the form asks the last question (how many travel) again, and the answer submits.
     retry_form, retry_slot = "transport_form", "party_size"
     retry_hint = "您填写的信息都已保留，不用重填：稍后再回复一次同行人数（例如“2”）即可重新提交。"
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_submit_transport"
+    action_name = "action_submit_transport"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Create the request (an identical open one is reused)."""

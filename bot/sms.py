@@ -12,6 +12,7 @@ import logging
 
 import requests
 
+from bot.http_session import api_session
 from bot.privacy import mask_phone
 from bot.settings import Settings
 
@@ -27,22 +28,11 @@ class SmsUnavailable(Exception):
 class SmsGateway:
     """A client of the SMS gateway's HTTP API."""
 
-    def __init__(
-        self,
-        url: str,
-        token: str,
-        *,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 10.0,
-        session: requests.Session | None = None,
-    ) -> None:
-        """Args: url: ``SMS_API_URL``; token: ``SMS_API_TOKEN``; timeouts in seconds; session: for tests."""
+    def __init__(self, url: str, token: str, *, timeout: tuple[float, float] = (3.05, 10.0)) -> None:
+        """Args: url: ``SMS_API_URL``; token: ``SMS_API_TOKEN``; timeout: connect and read, in seconds."""
         self.url = url
-        self.timeout = (connect_timeout, read_timeout)
-        self._session = session or requests.Session()
-        self._session.headers.update({"User-Agent": "jiuye-bangfu-zhushou"})
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+        self._session = api_session(token)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmsGateway | None:

@@ -137,6 +137,7 @@ LAYERS = [
     ("bot.replies", ("bot.cases.records", "bot.privacy", "bot.validation", "policy_kb")),
     ("bot.privacy", ()),
     ("bot.settings", ()),
+    ("bot.http_session", ()),
     ("bot.validation", ("bot.validation", "bot.characters", "policy_kb.vocabulary")),
     # The NLU reads the knowledge base (clause numbers and titles decide clause lookups: bot/nlu/overrides.py).
     ("bot.nlu", ("bot.nlu", "bot.characters", "bot.validation", "policy_kb")),
@@ -151,10 +152,11 @@ LAYERS = [
             "bot.crypto",
             "bot.settings",
             "bot.sms",
+            "bot.http_session",
             "policy_kb",
         ),
     ),
-    ("bot.sms", ("bot.privacy", "bot.settings")),
+    ("bot.sms", ("bot.privacy", "bot.settings", "bot.http_session")),
     ("bot.channels", ("bot.channels", "bot.settings", "bot.privacy")),
     ("bot.rasa_runtime", ("bot.rasa_runtime",)),
 ]

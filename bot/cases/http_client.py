@@ -20,6 +20,7 @@ from bot.cases.errors import (
     ReferenceNotFound,
 )
 from bot.cases.records import AccessContext
+from bot.http_session import api_session
 from bot.privacy import mask_pii
 
 log = logging.getLogger(__name__)
@@ -82,10 +83,8 @@ class CaseApiClient:
         self.max_attempts = max(1, max_attempts)
         self.backoff = backoff
         self._sleep = sleep
-        self._session = session or requests.Session()
-        self._session.headers.update({"Accept": "application/json", "User-Agent": "jiuye-bangfu-zhushou"})
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
+        self._session = api_session(token, session)
+        self._session.headers["Accept"] = "application/json"
 
     def close(self) -> None:
         """Close the underlying HTTP session."""

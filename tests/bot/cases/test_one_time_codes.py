@@ -41,7 +41,7 @@ def test_the_gateway_client_posts_json_with_the_token_and_reports_refusals(
         gateway.send("13912345678", "测试")
     assert "13912345678" not in caplog.text and "5678" in caplog.text
     with pytest.raises(SmsUnavailable):
-        SmsGateway("http://127.0.0.1:9/send", "", connect_timeout=1).send("13912345678", "测试")
+        SmsGateway("http://127.0.0.1:9/send", "", timeout=(1, 10)).send("13912345678", "测试")
 
 
 class Clock:
