@@ -45,4 +45,4 @@ def test_no_action_class_exists_just_to_ask() -> None:
         "action_ask_cancel_confirmed",
         "action_ask_departure_date",
     }
-    assert set(re.findall(r'return "(action_ask_\w+)"', sources)) == dynamic
+    assert set(re.findall(r'(?:return|action_name =) "(action_ask_\w+)"', sources)) == dynamic
