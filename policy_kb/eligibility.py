@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from policy_kb.dates import expiry_reason, format_date
@@ -238,13 +238,9 @@ def _job_checks(clause: Clause, job: EmploymentFacts | PlacementFacts, on: dt.da
         if cond.person_categories and job.category not in cond.person_categories:
             label = category_label(job.category)
             checks.append(_Check(_Kind.FAIL, f"{who}：{label}，不属于{_terms(cond.person_categories)}"))
-        for flag in (cond.person_flag, cond.job_flag):
-            if flag:
-                value = getattr(job, flag, None)
-                if value is False:
-                    checks.append(_Check(_Kind.FAIL, f"{who}：不满足“{text}”"))
-                elif value is None:
-                    checks.append(_Check(_Kind.VERIFY, f"{who}：需要核实是否{_flag_label(flag)}"))
+        checks += _flag_checks(
+            job, (cond.person_flag, cond.job_flag), False, lambda _flag, unmet=text: f"{who}：不满足“{unmet}”"
+        )
         if cond.min_contract_months:
             minimum = cond.min_contract_months
             months = job.contract_months
@@ -255,13 +251,24 @@ def _job_checks(clause: Clause, job: EmploymentFacts | PlacementFacts, on: dt.da
     for excl in clause.exclusions:
         if excl.person_categories and job.category in excl.person_categories:
             checks.append(_Check(_Kind.FAIL, f"{who}：{clause.render(excl.text)}"))
-        for flag in (excl.person_flag, excl.job_flag):
-            if flag:
-                value = getattr(job, flag, None)
-                if value is True:
-                    checks.append(_Check(_Kind.FAIL, f"{who}：{_flag_label(flag)}，按规定除外"))
-                elif value is None:
-                    checks.append(_Check(_Kind.VERIFY, f"{who}：需要核实是否{_flag_label(flag)}"))
+        checks += _flag_checks(
+            job, (excl.person_flag, excl.job_flag), True, lambda flag: f"{who}：{_flag_label(flag)}，按规定除外"
+        )
+    return checks
+
+
+def _flag_checks(
+    job: EmploymentFacts | PlacementFacts, flags: tuple[str | None, ...], failing: bool, failure: Callable[[str], str]
+) -> list[_Check]:
+    """A failure where a flag of the job has the ``failing`` value; a verification where it is not recorded."""
+    who = _mask_name(job.person_name)
+    checks = []
+    for flag in filter(None, flags):
+        value = getattr(job, flag, None)
+        if value is failing:
+            checks.append(_Check(_Kind.FAIL, failure(flag)))
+        elif value is None:
+            checks.append(_Check(_Kind.VERIFY, f"{who}：需要核实是否{_flag_label(flag)}"))
     return checks
 
 

@@ -56,6 +56,11 @@ _REFERENCED: dict[str, tuple[str, type[Any]]] = {
     REFERENCE_PREFIXES["handoff"]: ("handoff", HandoffRequest),
 }
 _KINDS = {model: kind for kind, model in _REFERENCED.values()}
+# Organisations that apply for subsidies: their table and the application's relationship to it.
+_ORGANISATION_APPLICANTS: dict[str, tuple[Any, str]] = {
+    "employer": (Employer, "applicant_employer"),
+    "hr_agency": (HrAgency, "applicant_agency"),
+}
 
 
 __all__ = ["SqlCaseStore", "build_engine"]
@@ -181,22 +186,15 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
                 application.applicant_person = person
                 same.append(SubsidyApplication.applicant_person_id == person.id)
                 self._audit(session, access, person.id, "subsidy_application")
-            elif applicant.kind == "employer":
-                employer = session.execute(
-                    select(Employer).where(Employer.credit_code == applicant.identifier.upper())
+            elif applicant.kind in _ORGANISATION_APPLICANTS:
+                model, relation = _ORGANISATION_APPLICANTS[applicant.kind]
+                organisation = session.execute(
+                    select(model).where(model.credit_code == applicant.identifier.upper())
                 ).scalar_one_or_none()
-                if employer is None:
+                if organisation is None:
                     raise OrganisationNotFound()
-                application.applicant_employer = employer
-                same.append(SubsidyApplication.applicant_employer_id == employer.id)
-            elif applicant.kind == "hr_agency":
-                agency = session.execute(
-                    select(HrAgency).where(HrAgency.credit_code == applicant.identifier.upper())
-                ).scalar_one_or_none()
-                if agency is None:
-                    raise OrganisationNotFound()
-                application.applicant_agency = agency
-                same.append(SubsidyApplication.applicant_agency_id == agency.id)
+                setattr(application, relation, organisation)
+                same.append(getattr(SubsidyApplication, f"{relation}_id") == organisation.id)
             else:
                 raise CaseRequestRefused(detail=f"unknown applicant kind {applicant.kind!r}")
             if beneficiary_id_number:

@@ -50,6 +50,13 @@ def _verified(request: Request, contact_id: int) -> str | None:
     return request.app.ctx.verified.get((request.ctx.account.id, contact_id))
 
 
+async def _verified_call(request: Request) -> tuple[Any, str] | None:
+    """The agent's current call and its caller's verified ID number, or ``None`` before a verification."""
+    call = await asyncio.to_thread(request.app.ctx.calls.current, request.ctx.account)
+    id_number = _verified(request, call.id) if call else None
+    return (call, id_number) if call and id_number else None
+
+
 async def _open_call(request: Request):  # type: ignore[no-untyped-def]
     calls = request.app.ctx.calls
     call = await asyncio.to_thread(calls.current, request.ctx.account)
@@ -154,13 +161,11 @@ def _field(form: Any, name: str) -> str:
 @bp.post("/call/register")
 async def register(request: Request) -> HTTPResponse:
     """求职登记 on the verified caller's behalf, through the chat form's validators and the same store call."""
-    ctx = request.app.ctx
-    account = request.ctx.account
-    call = await asyncio.to_thread(ctx.calls.current, account)
-    id_number = _verified(request, call.id) if call else None
-    if not id_number:
+    found = await _verified_call(request)
+    if found is None:
         return await show_call(request, error="请先核验来电人身份。", status=403)
-    form = request.form
+    call, id_number = found
+    ctx, account, form = request.app.ctx, request.ctx.account, request.form
     try:
         work = validation.validate_free_text(_field(form, "work_wanted"), what="想找的工作", example="电工、进厂、保洁")
         where = parse_work_location(_field(form, "work_location"))
@@ -200,13 +205,11 @@ async def register(request: Request) -> HTTPResponse:
 @bp.post("/call/transport")
 async def transport(request: Request) -> HTTPResponse:
     """“点对点” sign-up on the verified caller's behalf."""
-    ctx = request.app.ctx
-    account = request.ctx.account
-    call = await asyncio.to_thread(ctx.calls.current, account)
-    id_number = _verified(request, call.id) if call else None
-    if not id_number:
+    found = await _verified_call(request)
+    if found is None:
         return await show_call(request, error="请先核验来电人身份。", status=403)
-    form = request.form
+    call, id_number = found
+    ctx, account, form = request.app.ctx, request.ctx.account, request.form
     try:
         destination = validation.validate_free_text(_field(form, "destination"), what="目的地", example="江苏昆山")
         departure = validation.parse_departure_date(_field(form, "departure_date"), ctx.today())
