@@ -238,9 +238,7 @@ def _job_checks(clause: Clause, job: EmploymentFacts | PlacementFacts, on: dt.da
         if cond.person_categories and job.category not in cond.person_categories:
             label = category_label(job.category)
             checks.append(_Check(_Kind.FAIL, f"{who}：{label}，不属于{_terms(cond.person_categories)}"))
-        checks += _flag_checks(
-            job, (cond.person_flag, cond.job_flag), False, lambda _flag, unmet=text: f"{who}：不满足“{unmet}”"
-        )
+        checks += _flag_checks(job, (cond.person_flag, cond.job_flag), False, f"{who}：不满足“{text}”")
         if cond.min_contract_months:
             minimum = cond.min_contract_months
             months = job.contract_months
@@ -258,7 +256,10 @@ def _job_checks(clause: Clause, job: EmploymentFacts | PlacementFacts, on: dt.da
 
 
 def _flag_checks(
-    job: EmploymentFacts | PlacementFacts, flags: tuple[str | None, ...], failing: bool, failure: Callable[[str], str]
+    job: EmploymentFacts | PlacementFacts,
+    flags: tuple[str | None, ...],
+    failing: bool,
+    failure: str | Callable[[str], str],
 ) -> list[_Check]:
     """A failure where a flag of the job has the ``failing`` value; a verification where it is not recorded."""
     who = _mask_name(job.person_name)
@@ -266,7 +267,7 @@ def _flag_checks(
     for flag in filter(None, flags):
         value = getattr(job, flag, None)
         if value is failing:
-            checks.append(_Check(_Kind.FAIL, failure(flag)))
+            checks.append(_Check(_Kind.FAIL, failure if isinstance(failure, str) else failure(flag)))
         elif value is None:
             checks.append(_Check(_Kind.VERIFY, f"{who}：需要核实是否{_flag_label(flag)}"))
     return checks
