@@ -18,7 +18,6 @@ from pathlib import Path
 
 import yaml
 
-from actions.clarify import clarify
 from actions.employer import estimate_text, subsidy_kind_of
 from bot.domain_responses import response_text
 from bot.facts import extract_facts
@@ -33,6 +32,7 @@ from evaluation.policy_answers import (
     Question,
     check,
     load_questions,
+    policy_reply,
 )
 from policy_kb.answer import MAX_MESSAGE_CHARS, PolicyResponder
 from policy_kb.loader import default_kb
@@ -98,17 +98,7 @@ async def answer(question: Question, parse: Parser, responder: PolicyResponder) 
     if intent == "estimate_subsidy":
         text, cited = estimate_form_reply(question.text, question.today)
         return check(question, text, cited)
-    if intent == "nlu_fallback":
-        result = clarify(responder, parsed, question.today)
-        if result.answer is None:
-            return check(question, "", "clarify")
-        reply = result.answer
-    else:
-        reply = responder.respond_to_parse(parsed, question.today)
-    cited = reply.clause.number if reply.clause else None
-    if reply.kind == "out_of_scope":
-        cited = "out_of_scope"
-    return check(question, reply.text, cited)
+    return check(question, *policy_reply(responder, parsed, question.today))
 
 
 async def evaluate_sets(parse: Parser, names: list[str]) -> tuple[list[SetScore], list[Outcome]]:

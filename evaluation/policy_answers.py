@@ -115,19 +115,26 @@ async def evaluate_assistant(questions: list[Question], parse: Parser) -> Score:
         if intent in ROUTED_ELSEWHERE:
             outcomes.append(check(q, "", None))
             continue
-        if intent == "nlu_fallback":
-            result = clarify(responder, parsed, q.today)
-            if result.answer is None:  # the assistant asks which was meant: no answer to score
-                outcomes.append(check(q, "", "clarify"))
-                continue
-            answer = result.answer
-        else:
-            answer = responder.respond_to_parse(parsed, q.today)
-        cited = answer.clause.number if answer.clause else None
-        if answer.kind == "out_of_scope":
-            cited = "out_of_scope"
-        outcomes.append(check(q, answer.text, cited))
+        outcomes.append(check(q, *policy_reply(responder, parsed, q.today)))
     return score(outcomes)
+
+
+def policy_reply(responder: PolicyResponder, parsed: dict[str, Any], today: dt.date) -> tuple[str, str | None]:
+    """The policy answer to a parsed message and the clause it cites, the way the dialogue answers it.
+
+    The cited clause is ``"out_of_scope"`` for an out-of-scope answer, and ``"clarify"`` (with no text to score)
+    when the assistant asks which clause was meant.
+    """
+    if (parsed.get("intent") or {}).get("name") == "nlu_fallback":
+        result = clarify(responder, parsed, today)
+        if result.answer is None:
+            return "", "clarify"
+        reply = result.answer
+    else:
+        reply = responder.respond_to_parse(parsed, today)
+    if reply.kind == "out_of_scope":
+        return reply.text, "out_of_scope"
+    return reply.text, reply.clause.number if reply.clause else None
 
 
 def evaluate_baseline(questions: list[Question]) -> Score:

@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings as settings_mod
+from bot.channels.blueprints import channel_blueprint
 from bot.channels.payloads import as_user_text, offered_payloads
 from bot.channels.wechat.store import ChoiceMemory, KeyValueStore, MemoryStore, RedisStore
 
@@ -88,11 +89,7 @@ class RestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /`` health and ``POST /webhook``."""
-        bp = Blueprint("rest_webhook", __name__)
-
-        @bp.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        bp = channel_blueprint("rest_webhook")
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -22,9 +22,8 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.stateless import StatelessComponent
+from bot.nlu.stateless import PerMessageComponent
 from bot.nlu.text import normalize
 
 ORIGINAL_TEXT = "original_text"
@@ -32,7 +31,7 @@ SPAN_MAP = "text_span_map"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class ChineseTextNormalizer(StatelessComponent):
+class ChineseTextNormalizer(PerMessageComponent):
     """Normalises the text of messages before tokenisation (see the module docstring)."""
 
     @staticmethod
@@ -40,31 +39,9 @@ class ChineseTextNormalizer(StatelessComponent):
         """The normalisation is for Chinese text."""
         return ["zh"]
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Normalises incoming messages (inference).
-
-        Args:
-            messages: the messages to parse; their ``text`` is rewritten in place.
-
-        Returns:
-            The same messages.
-        """
-        for message in messages:
-            normalize_message(message)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Normalises the training examples and moves their entity annotations onto the normalised text.
-
-        Args:
-            training_data: the NLU training data; examples are rewritten in place.
-
-        Returns:
-            The same training data.
-        """
-        for example in training_data.training_examples:
-            normalize_message(example)
-        return training_data
+    def apply(self, message: Message) -> None:
+        """Normalise the message (and, in training, move its entity annotations onto the normalised text)."""
+        normalize_message(message)
 
 
 def normalize_message(message: Message) -> None:

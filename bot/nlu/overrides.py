@@ -26,10 +26,9 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.normalizer import ORIGINAL_TEXT
-from bot.nlu.stateless import StatelessComponent
+from bot.nlu.stateless import PerMessageComponent
 
 CLAUSE_INTENT = "ask_clause"
 CHITCHAT_INTENT = "chitchat"
@@ -94,35 +93,17 @@ def override_intent(message: Message) -> str | None:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class MessageKindOverrides(StatelessComponent):
+class MessageKindOverrides(PerMessageComponent):
     """Sets the intent of clause lookups and symbol-only messages (see the module docstring)."""
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Override the intent where the text decides it.
+    applies_in_training = False  # nothing to learn: the text decides
 
-        Args:
-            messages: parsed messages; changed in place.
-
-        Returns:
-            The same messages.
-        """
-        for message in messages:
-            intent = override_intent(message)
-            if intent is None:
-                continue
-            decided: dict[str, Any] = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
-            message.set(INTENT, decided, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to learn.
-
-        Args:
-            training_data: the NLU training data, unchanged.
-
-        Returns:
-            The same training data.
-        """
-        return training_data
+    def apply(self, message: Message) -> None:
+        """Override the intent where the text decides it."""
+        intent = override_intent(message)
+        if intent is None:
+            return
+        decided: dict[str, Any] = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
+        message.set(INTENT, decided, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)

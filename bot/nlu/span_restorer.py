@@ -16,44 +16,21 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.normalizer import ORIGINAL_TEXT, SPAN_MAP
-from bot.nlu.stateless import StatelessComponent
+from bot.nlu.stateless import PerMessageComponent
 from bot.nlu.text import Normalized
 
 NORMALIZED_TEXT = "normalized_text"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class OriginalTextRestorer(StatelessComponent):
+class OriginalTextRestorer(PerMessageComponent):
     """Restores the original text and maps entity spans onto it (see the module docstring)."""
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Restores parsed messages (inference).
-
-        Args:
-            messages: messages that went through the pipeline; changed in place.
-
-        Returns:
-            The same messages.
-        """
-        for message in messages:
-            restore_message(message)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Restores training examples (for callers that run the whole pipeline over training data).
-
-        Args:
-            training_data: normalised training data; examples are changed in place.
-
-        Returns:
-            The same training data.
-        """
-        for example in training_data.training_examples:
-            restore_message(example)
-        return training_data
+    def apply(self, message: Message) -> None:
+        """Restore the message (training too, for callers that run the whole pipeline over training data)."""
+        restore_message(message)
 
 
 def restore_message(message: Message) -> None:

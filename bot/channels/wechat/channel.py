@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from bot import settings as settings_mod
 from bot.channels.apology import with_apology
+from bot.channels.blueprints import channel_blueprint
 from bot.channels.wechat.api import WeChatApiClient
 from bot.channels.wechat.errors import BodyTooLarge, ProtocolError
 from bot.channels.wechat.menu import DEFAULT_MENU_PATH, load_menu
@@ -141,11 +142,7 @@ class WeChatInput(InputChannel):
         """The Sanic blueprint: ``GET /`` health, ``GET /webhook`` verification, ``POST /webhook``."""
         install_log_masking()  # the server's handlers exist by now; no ID or phone number reaches a log in full
         service = self._service(with_apology(on_new_message))  # a failed action ends in an apology
-        bp = Blueprint("wechat_webhook", __name__)
-
-        @bp.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        bp = channel_blueprint("wechat_webhook")
 
         @bp.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:

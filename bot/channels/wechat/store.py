@@ -20,7 +20,8 @@ from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
-_COMPARE_AND_DELETE = """
+# Deletes a key only while it holds the caller's value (a lock or lease released by its owner alone).
+COMPARE_AND_DELETE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
@@ -159,7 +160,7 @@ class RedisStore:
         await self._client.delete(self._key(key))
 
     async def delete_if(self, key: str, value: str) -> None:
-        await self._client.eval(_COMPARE_AND_DELETE, 1, self._key(key), value)
+        await self._client.eval(COMPARE_AND_DELETE, 1, self._key(key), value)
 
     async def keys(self, prefix: str) -> list[str]:
         found = [key async for key in self._client.scan_iter(match=self._key(prefix) + "*", count=500)]

@@ -17,14 +17,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from bot.channels.wechat.store import COMPARE_AND_DELETE
 
-_DELETE_IF_EQUAL = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
+logger = logging.getLogger(__name__)
 
 
 class RedisTokenCache:
@@ -54,7 +49,7 @@ class RedisTokenCache:
         self._lock_seconds = lock_seconds
         self._wait_seconds = wait_seconds
         self._sleep = sleep
-        self._delete_if_equal = client.register_script(_DELETE_IF_EQUAL)
+        self._delete_if_equal = client.register_script(COMPARE_AND_DELETE)
 
     @classmethod
     def from_url(cls, url: str, appid: str, prefix: str = "wechat:", timeout: float = 2.0) -> RedisTokenCache:
