@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -47,9 +48,28 @@ def _confirmed(text: str, intent: str | None, question: str) -> bool:
     return parse_yes_no(compact, question)
 
 
+async def _confirmation(
+    form: IdentityFormValidation,
+    slot: str,
+    value: Any,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    question: str,
+    not_saved: str,
+) -> dict[str, Any]:
+    """The answer to a confirmation question; a “no” ends the form, saying that nothing was saved."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    result = await form.validated(slot, value, dispatcher, tracker, lambda text: _confirmed(text, intent, question))
+    if result.get(slot) is False:
+        dispatcher.utter_message(text=not_saved)
+        return {**result, "requested_slot": None}
+    return result
+
+
 # --- Training enrolment -------------------------------------------------------------------------------------
 
 TRAINING_CONFIRM_QUESTION = "确认报名请回复“确认”，不报了请说“算了”。"
+_COURSE = functools.partial(validation.validate_free_text, what="想学的工种", example="电工、家政服务员、育婴员")
 
 
 def training_rule_lines(on: dt.date) -> list[str]:
@@ -79,28 +99,14 @@ class ValidateTrainingForm(Named, IdentityFormValidation):
 
     async def validate_course(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """What the person wants to learn."""
-        return await self.validated(
-            "course",
-            value,
-            dispatcher,
-            tracker,
-            lambda text: validation.validate_free_text(text, what="想学的工种", example="电工、家政服务员、育婴员"),
-        )
+        return await self.validated("course", value, dispatcher, tracker, _COURSE)
 
     async def validate_training_confirmed(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """确认 saves; 不 ends without saving."""
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        result = await self.validated(
-            "training_confirmed",
-            value,
-            dispatcher,
-            tracker,
-            lambda text: _confirmed(text, intent, TRAINING_CONFIRM_QUESTION),
+        not_saved = "好的，没有报名，刚才填写的信息没有保存。"
+        return await _confirmation(
+            self, "training_confirmed", value, dispatcher, tracker, TRAINING_CONFIRM_QUESTION, not_saved
         )
-        if result.get("training_confirmed") is False:
-            dispatcher.utter_message(text="好的，没有报名，刚才填写的信息没有保存。")
-            return {**result, "requested_slot": None}
-        return result
 
 
 class ActionAskTrainingConfirmed(Named, Action):
@@ -287,18 +293,10 @@ class ValidateSubsidyForm(Named, AssistantFormValidation):
 
     async def validate_subsidy_confirmed(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """确认 submits; 不 ends without saving."""
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        result = await self.validated(
-            "subsidy_confirmed",
-            value,
-            dispatcher,
-            tracker,
-            lambda text: _confirmed(text, intent, SUBSIDY_CONFIRM_QUESTION),
+        not_saved = "好的，申请没有提交，刚才填写的信息没有保存。"
+        return await _confirmation(
+            self, "subsidy_confirmed", value, dispatcher, tracker, SUBSIDY_CONFIRM_QUESTION, not_saved
         )
-        if result.get("subsidy_confirmed") is False:
-            dispatcher.utter_message(text="好的，申请没有提交，刚才填写的信息没有保存。")
-            return {**result, "requested_slot": None}
-        return result
 
 
 def subsidy_amount(benefit: Benefit, months: int | None) -> tuple[int, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -21,6 +22,9 @@ from bot.validation.dates import needs_confirmation
 from policy_kb.dates import format_date
 
 # "Yes" to "您说的是2027年11月20日出发吗？".
+_DESTINATION = functools.partial(validation.validate_free_text, what="目的地", example="江苏昆山")
+
+
 _CONFIRM_RE = re.compile(r"(?:是|是的|对|对的|没错|确认|嗯|好|好的|就是|是那天|对就那天)[。！!.]?")
 
 
@@ -45,13 +49,7 @@ class ValidateTransportForm(Named, IdentityFormValidation):
 
     async def validate_destination(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """Where the work is."""
-        return await self.validated(
-            "destination",
-            value,
-            dispatcher,
-            tracker,
-            lambda text: validation.validate_free_text(text, what="目的地", example="江苏昆山"),
-        )
+        return await self.validated("destination", value, dispatcher, tracker, _DESTINATION)
 
     async def validate_departure_date(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """正月初八 / 下周一 / 3月5日, stored as ISO date."""

@@ -45,6 +45,7 @@ so to the user.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -58,6 +59,21 @@ __all__ = ["CaseApiClient", "HttpCaseStore"]
 
 
 _R = TypeVar("_R")
+
+
+@dataclass(frozen=True)
+class _OrganisationApi:
+    """Where the API keeps one kind of organisation, and the records of it and of its people."""
+
+    path: str
+    key: str
+    record: type[Any]
+    people: str
+    person_record: type[Any]
+
+
+_EMPLOYERS = _OrganisationApi("/employers", "employer", rec.EmployerRecord, "employments", rec.EmploymentRecord)
+_HR_AGENCIES = _OrganisationApi("/hr-agencies", "hr_agency", rec.HrAgencyRecord, "placements", rec.PlacementRecord)
 
 
 def _p(value: str) -> str:
@@ -177,53 +193,43 @@ class HttpCaseStore(CaseStore):
 
     def find_employer(self, credit_code: str) -> rec.EmployerRecord | None:
         """See :meth:`CaseStore.find_employer`."""
-        _, body = self.client.request("GET", f"/employers/{_p(credit_code)}", not_found_is_none=True)
-        return from_json(rec.EmployerRecord, body["employer"]) if body else None
+        return self._organisation(_EMPLOYERS, credit_code)
 
     def verify_employer(self, credit_code: str, phone: str) -> rec.EmployerRecord | None:
         """See :meth:`CaseStore.verify_employer`."""
-        _, body = self.client.request(
-            "POST",
-            "/employers/verify",
-            json={"credit_code": credit_code, "phone": phone},
-            not_found_is_none=True,
-        )
-        return from_json(rec.EmployerRecord, body["employer"]) if body else None
+        return self._organisation(_EMPLOYERS, credit_code, phone)
 
     def list_employments(self, credit_code: str, *, access: AccessContext) -> list[rec.EmploymentRecord]:
         """See :meth:`CaseStore.list_employments`."""
-        _, body = self.client.request(
-            "GET",
-            f"/employers/{_p(credit_code)}/employments",
-            headers=access_headers(access),
-            not_found_is_none=True,
-        )
-        return [from_json(rec.EmploymentRecord, item) for item in (body or {}).get("employments", [])]
+        return self._people_of(_EMPLOYERS, credit_code, access)
 
     def find_hr_agency(self, credit_code: str) -> rec.HrAgencyRecord | None:
         """See :meth:`CaseStore.find_hr_agency`."""
-        _, body = self.client.request("GET", f"/hr-agencies/{_p(credit_code)}", not_found_is_none=True)
-        return from_json(rec.HrAgencyRecord, body["hr_agency"]) if body else None
+        return self._organisation(_HR_AGENCIES, credit_code)
 
     def verify_hr_agency(self, credit_code: str, phone: str) -> rec.HrAgencyRecord | None:
         """See :meth:`CaseStore.verify_hr_agency`."""
-        _, body = self.client.request(
-            "POST",
-            "/hr-agencies/verify",
-            json={"credit_code": credit_code, "phone": phone},
-            not_found_is_none=True,
-        )
-        return from_json(rec.HrAgencyRecord, body["hr_agency"]) if body else None
+        return self._organisation(_HR_AGENCIES, credit_code, phone)
 
     def list_placements(self, credit_code: str, *, access: AccessContext) -> list[rec.PlacementRecord]:
         """See :meth:`CaseStore.list_placements`."""
+        return self._people_of(_HR_AGENCIES, credit_code, access)
+
+    def _organisation(self, api: _OrganisationApi, credit_code: str, phone: str | None = None) -> Any:
+        """The organisation with this code (and contact phone, when given), or ``None``."""
+        if phone is None:
+            _, body = self.client.request("GET", f"{api.path}/{_p(credit_code)}", not_found_is_none=True)
+        else:
+            payload = {"credit_code": credit_code, "phone": phone}
+            _, body = self.client.request("POST", f"{api.path}/verify", json=payload, not_found_is_none=True)
+        return from_json(api.record, body[api.key]) if body else None
+
+    def _people_of(self, api: _OrganisationApi, credit_code: str, access: AccessContext) -> list[Any]:
+        """The organisation's employments or placements (audited on the other side)."""
         _, body = self.client.request(
-            "GET",
-            f"/hr-agencies/{_p(credit_code)}/placements",
-            headers=access_headers(access),
-            not_found_is_none=True,
+            "GET", f"{api.path}/{_p(credit_code)}/{api.people}", headers=access_headers(access), not_found_is_none=True
         )
-        return [from_json(rec.PlacementRecord, item) for item in (body or {}).get("placements", [])]
+        return [from_json(api.person_record, item) for item in (body or {}).get(api.people, [])]
 
     # --- handoff and audit --------------------------------------------------------------------------------
 
