@@ -28,7 +28,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +54,17 @@ _PII_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])|(?<!\d)1[3-9
 EventRow = SQLTrackerStore.SQLEvent
 
 
+def _each_string(value: Any, change: Callable[[str], Any]) -> Any:
+    """``value`` (JSON data) with ``change`` applied to every string in it, at any depth."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [_each_string(item, change) for item in value]
+    if isinstance(value, dict):
+        return {key: _each_string(item, change) for key, item in value.items()}
+    return value
+
+
 class TrackerDecryptionError(RuntimeError):
     """A stored event does not decrypt (wrong or missing key, or a row moved to another conversation).
 
@@ -75,13 +86,7 @@ class EventCodec:
         return mark + self._cipher.encrypt(value, context=_context(sender_id))
 
     def _seal_pii(self, value: Any, sender_id: str) -> Any:
-        if isinstance(value, str):
-            return self._seal(value, sender_id) if _PII_RE.search(value) else value
-        if isinstance(value, list):
-            return [self._seal_pii(item, sender_id) for item in value]
-        if isinstance(value, dict):
-            return {key: self._seal_pii(item, sender_id) for key, item in value.items()}
-        return value
+        return _each_string(value, lambda text: self._seal(text, sender_id) if _PII_RE.search(text) else text)
 
     def protect(self, data: str, sender_id: str) -> str:
         """The stored form of one event's JSON."""
@@ -105,17 +110,14 @@ class EventCodec:
         return json.dumps(self._seal_pii(event, sender_id), ensure_ascii=False)
 
     def _open(self, value: Any, sender_id: str) -> Any:
-        if isinstance(value, str):
-            if value.startswith(JSON_MARK):
-                return json.loads(self._cipher.decrypt(value[len(JSON_MARK) :], context=_context(sender_id)))
-            if value.startswith(TEXT_MARK):
-                return self._cipher.decrypt(value[len(TEXT_MARK) :], context=_context(sender_id))
-            return value
-        if isinstance(value, list):
-            return [self._open(item, sender_id) for item in value]
-        if isinstance(value, dict):
-            return {key: self._open(item, sender_id) for key, item in value.items()}
-        return value
+        def opened(text: str) -> Any:
+            if text.startswith(JSON_MARK):
+                return json.loads(self._cipher.decrypt(text[len(JSON_MARK) :], context=_context(sender_id)))
+            if text.startswith(TEXT_MARK):
+                return self._cipher.decrypt(text[len(TEXT_MARK) :], context=_context(sender_id))
+            return text
+
+        return _each_string(value, opened)
 
     def reveal(self, data: str, sender_id: str) -> str:
         """The event's JSON as Rasa wrote it, from its stored form."""

@@ -17,8 +17,8 @@ class RasaApiError(Exception):
     """Rasa did not answer as expected; the message is Chinese."""
 
 
-class RasaConversations:
-    """Token-protected conversation endpoints of one Rasa server."""
+class RasaApi:
+    """A client of one Rasa server's token-protected HTTP API."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
         """``base_url`` like ``http://127.0.0.1:5005``; ``token`` is ``RASA_API_TOKEN``."""
@@ -26,6 +26,10 @@ class RasaConversations:
         self.token = token
         self.timeout = timeout
         self._http = requests.Session()
+
+
+class RasaConversations(RasaApi):
+    """Token-protected conversation endpoints of one Rasa server."""
 
     def _url(self, conversation_id: str, tail: str) -> str:
         return f"{self.base_url}/conversations/{quote(conversation_id, safe=':')}/{tail}"

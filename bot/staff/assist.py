@@ -20,6 +20,7 @@ import requests
 import yaml
 from markupsafe import Markup, escape
 
+from bot.handoff.rasa_api import RasaApi
 from policy_kb.answer import ROUTED_ELSEWHERE, PolicyResponder
 from policy_kb.dates import clause_status, expiry_reason, format_date
 from policy_kb.model import Clause
@@ -259,15 +260,12 @@ async def assist(responder: PolicyResponder, parse: dict[str, Any], on: dt.date)
     )
 
 
-class RasaNlu:
+class RasaNlu(RasaApi):
     """The trained model's NLU, through Rasa's HTTP API (``/model/parse``, token-protected)."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 5.0) -> None:
         """``base_url`` like ``http://127.0.0.1:5005``; ``token`` is ``RASA_API_TOKEN``."""
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.timeout = timeout
-        self._http = requests.Session()
+        super().__init__(base_url, token, timeout)
 
     def parse(self, text: str) -> dict[str, Any]:
         """The parse result for ``text``; raises :class:`AssistError` when Rasa does not answer."""
