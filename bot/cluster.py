@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -278,3 +279,12 @@ def run(env: dict[str, str], model: Path, prepare: Callable[[settings_mod.Settin
         return 0
     finally:
         cluster.stop()
+
+
+def interrupt(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Stop ``proc`` as Ctrl-C would (the cluster then stops its processes); kill it after ``timeout`` seconds."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()

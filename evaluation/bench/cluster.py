@@ -20,7 +20,6 @@ import json
 import os
 import random
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -39,6 +38,7 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
 from bot import crypto
+from bot.cluster import interrupt
 from bot.settings import PROJECT_ROOT
 from bot.validation import id_check_digit
 from evaluation.bench import faults
@@ -334,11 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         report(users, api, urls["cases"], data_key, fault_log, elapsed, t0)
         print(memory)
     finally:
-        cluster.send_signal(signal.SIGINT)
-        try:
-            cluster.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            cluster.kill()
+        interrupt(cluster)
         engine = sa.create_engine(args.pg)
         with engine.begin() as conn:
             for schema in schemas.values():

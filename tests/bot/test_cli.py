@@ -44,14 +44,8 @@ def test_port_in_use_gives_one_clear_line() -> None:
         busy.listen()
         port = busy.getsockname()[1]
         env = dict(os.environ, ACTIONS_PORT=str(port), RASA_API_TOKEN="t", CONSOLE_DEMO_PASSWORD="console-test-pw")
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "serve"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        serve = [sys.executable, "-m", "bot", "serve"]
+        result = subprocess.run(serve, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [

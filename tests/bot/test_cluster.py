@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from loopback import free_port
 
 from bot import settings as settings_mod
-from bot.cluster import ClusterError, Plan, check_shared_state, haproxy_config
+from bot.cluster import ClusterError, Plan, check_shared_state, haproxy_config, interrupt
 from evaluation.bench.faults import pids_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,11 +122,7 @@ def test_a_cluster_answers_through_haproxy_and_survives_losing_an_action_server(
             time.sleep(0.5)
         assert any("actions1 已退出，已重新启动" in line for line in lines)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        interrupt(proc)
         engine = sa.create_engine(PG)
         with engine.begin() as conn:
             for schema in schemas:

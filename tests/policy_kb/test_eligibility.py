@@ -34,6 +34,10 @@ YES, NO, CHECK = Verdict.ELIGIBLE, Verdict.NOT_ELIGIBLE, Verdict.NEEDS_VERIFICAT
 RESIDENCE = "在本地连续居住6个月以上且在当地用人单位参加社会保险6个月以上"
 
 
+def _worker(name: str, category: str) -> dict[str, str]:
+    return {"id_number": "371302199001011234", "person_name": name, "category": category}
+
+
 def employment(
     name: str = "张三",
     category: str = "poverty_alleviated",
@@ -42,10 +46,8 @@ def employment(
     start: dt.date = dt.date(2021, 9, 1),
 ) -> EmploymentRecord:
     return EmploymentRecord(
+        **_worker(name, category),
         employer_credit_code="91371300MA3C000001",
-        id_number="371302199001011234",
-        person_name=name,
-        category=category,
         start_date=start,
         contract_months=12,
         with_work_for_training=trained,
@@ -61,10 +63,8 @@ def placement(
     start: dt.date = dt.date(2022, 3, 1),
 ) -> PlacementRecord:
     return PlacementRecord(
+        **_worker(name, category),
         agency_credit_code="91371300MA3C000009",
-        id_number="371302199001011234",
-        person_name=name,
-        category=category,
         destination_province="江苏省",
         destination_county="昆山市",
         outside_home_county=outside,

@@ -17,8 +17,8 @@ from bot import crypto
 # The suite runs with --import-mode=importlib: make the helper module next to this file importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loopback import free_port
-from security_support import ACTIONS_SECRET, ROOT, ActionServer, SecondAddress
+from loopback import ROOT, free_port
+from security_support import ACTIONS_SECRET, ActionServer, SecondAddress
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 ACTIONS_SECRET = "attack-suite-shared-secret-0123456789"
 
 

@@ -9,14 +9,12 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from loopback import free_port
+from loopback import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "staff-Test-passw0rd"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -18,27 +19,34 @@ from bot.analytics.tables import AnalyticsConversation, AnalyticsTurn
 from .test_ingest import ID_NUMBER, PHONE, T0, assert_no_personal_data
 
 
+def _question(start: float, text: str) -> list[Any]:
+    """A session in which the user asks about 公益性岗位 over WeChat and the assistant answers."""
+    return [
+        ActionExecuted("action_session_start", timestamp=start),
+        SessionStarted(timestamp=start + 0.01),
+        UserUttered(
+            text,
+            intent={"name": "ask_public_welfare_post", "confidence": 0.93},
+            input_channel="wechat",
+            timestamp=start + 1,
+        ),
+        BotUttered("【公益性岗位】……", timestamp=start + 1.4),
+    ]
+
+
 async def test_backfill_reads_the_tracker_store_and_is_idempotent(case_db, tmp_path: Path) -> None:
     _url, engine = case_db
     tracker_db = tmp_path / "tracker.db"
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db))
     for n, sender in enumerate(("old-1", "old-2")):
         start = T0 + n * 600
-        events = [
-            ActionExecuted("action_session_start", timestamp=start),
-            SessionStarted(timestamp=start + 0.01),
-            UserUttered(
-                f"我的身份证{ID_NUMBER}手机{PHONE}，公益岗签几年",
-                intent={"name": "ask_public_welfare_post", "confidence": 0.93},
-                input_channel="wechat",
-                timestamp=start + 1,
-            ),
+        events = _question(start, f"我的身份证{ID_NUMBER}手机{PHONE}，公益岗签几年")
+        events[3:3] = [
             ActionExecuted("action_answer_policy", timestamp=start + 1.1),
             SlotSet("phone", PHONE, timestamp=start + 1.15),
             SlotSet("last_clause", "linrenshezi-2021-88#七", timestamp=start + 1.2),
-            BotUttered("【公益性岗位】……", timestamp=start + 1.4),
-            ActionExecuted("action_listen", timestamp=start + 1.5),
         ]
+        events.append(ActionExecuted("action_listen", timestamp=start + 1.5))
         await store.save(DialogueStateTracker.from_events(sender, events))
     tracker_engine = create_engine(f"sqlite:///{tracker_db}")
     ingestor = Ingestor(engine, lambda s: hashlib.sha256(s.encode()).hexdigest())
@@ -65,17 +73,7 @@ async def test_backfill_defaults_to_the_encrypted_tracker_store_and_reads_its_te
     tracker_url = f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
     cfg = settings_mod.load({"CASE_DATA_KEY": crypto.generate_key(), "CASE_DB_URL": url, "TRACKER_DB_URL": tracker_url})
     store = ProtectedSQLTrackerStore(domain=Domain.empty(), settings=cfg)
-    events = [
-        ActionExecuted("action_session_start", timestamp=T0),
-        SessionStarted(timestamp=T0 + 0.01),
-        UserUttered(
-            f"身份证{ID_NUMBER}，公益岗签几年",
-            intent={"name": "ask_public_welfare_post", "confidence": 0.93},
-            input_channel="wechat",
-            timestamp=T0 + 1,
-        ),
-        BotUttered("【公益性岗位】……", timestamp=T0 + 1.4),
-    ]
+    events = _question(T0, f"身份证{ID_NUMBER}，公益岗签几年")
     await store.save(DialogueStateTracker.from_events("enc-1", events))
     store.engine.dispose()
     assert ID_NUMBER not in (tmp_path / "var" / "tracker.db").read_bytes().decode("utf-8", "replace")

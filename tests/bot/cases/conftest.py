@@ -42,6 +42,12 @@ API_TOKEN = "loopback-test-token"
 # --- databases ----------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh case database URL: a PostgreSQL schema of its own, or a SQLite file."""
+    return request.getfixturevalue("pg_url") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'c.db'}"
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A URL of a SQLite file that does not exist yet, in a fresh folder."""

@@ -50,10 +50,9 @@ def _count(store: SqlCaseStore, model: type) -> int:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_store(request: pytest.FixtureRequest, tmp_path: Any, store_factory: Any) -> Any:
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'c.db'}"
-    store = store_factory(url, seed=False)
+@pytest.fixture
+def empty_store(any_db_url: str, store_factory: Any) -> Any:
+    store = store_factory(any_db_url, seed=False)
     yield store
     store.close()
 

@@ -27,10 +27,9 @@ WORKSHOP = "91371324MA3CDEM038"
 CONCURRENT = 50
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Any, store_factory: Any) -> Any:
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'c.db'}"
-    case_store = store_factory(url, seed=True)
+@pytest.fixture
+def store(any_db_url: str, store_factory: Any) -> Any:
+    case_store = store_factory(any_db_url, seed=True)
     yield case_store
     case_store.close()
 
