@@ -1,9 +1,4 @@
-"""Initial case schema: persons, employers, HR agencies, requests, applications and the audit log.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-28 10:27:37.294809
-"""
+"""Initial case schema: persons, employers, HR agencies, requests, applications and the audit log."""
 
 from __future__ import annotations
 
@@ -19,9 +14,6 @@ from bot.cases.checks import (
     STATUS_CHECK,
 )
 from bot.cases.migrations.ddl import day, flag, integer, moment, serial, table, text
-
-revision = "0001"
-down_revision = None
 
 ONE_APPLICANT = (
     "(CASE WHEN applicant_person_id IS NULL THEN 0 ELSE 1 END"
@@ -194,3 +186,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in reversed(TABLES):
         op.drop_table(name)
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0001"
+down_revision = None

@@ -1,8 +1,7 @@
 """Staff console accounts and sessions.
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-01 22:00:00
+Hotline agents and supervisors sign in with a password (only its hash is kept); each signed-in browser has a
+session row, found by a hash of its token, with its CSRF token.
 """
 
 from __future__ import annotations
@@ -10,9 +9,6 @@ from __future__ import annotations
 from alembic import op
 
 from bot.cases.migrations.ddl import flag, integer, moment, serial, table, text
-
-revision = "0002"
-down_revision = "0001"
 
 
 def upgrade() -> None:
@@ -50,3 +46,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("staff_sessions")
     op.drop_table("staff_accounts")
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0002"
+down_revision = "0001"

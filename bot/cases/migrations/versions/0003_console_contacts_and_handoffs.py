@@ -1,8 +1,7 @@
 """Console contact records (calls, handoffs, summaries), handoff assignments and the agents' reply outbox.
 
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-01 22:20:00
+A contact keeps its events as JSON until the agent saves the summary; an assignment says which agent took a
+handoff; the outbox holds agents' replies until the channel has delivered them.
 """
 
 from __future__ import annotations
@@ -11,9 +10,6 @@ import sqlalchemy as sa
 from alembic import op
 
 from bot.cases.migrations.ddl import integer, moment, serial, table, text
-
-revision = "0003"
-down_revision = "0002"
 
 
 def upgrade() -> None:
@@ -74,3 +70,8 @@ def downgrade() -> None:
     op.drop_table("handoff_messages")
     op.drop_table("handoff_assignments")
     op.drop_table("contact_records")
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0003"
+down_revision = "0002"

@@ -1,16 +1,11 @@
-"""Analytics tables of the supervisor's dashboard (redacted conversation facts, daily aggregates, snapshots).
-
-Revision ID: 0004
-Revises: 0003
-"""
+"""Analytics tables of the supervisor's dashboard (redacted conversation facts, daily aggregates, snapshots)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+from bot.cases.migrations.ddl import day, flag, integer, text
 
 _DAILY = ("analytics_daily_intents", "analytics_daily_clauses", "analytics_daily_latency")
 
@@ -26,13 +21,13 @@ def _dims() -> list[sa.Column]:
 def upgrade() -> None:
     op.create_table(
         "analytics_conversations",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("sender_key", sa.String(length=32), nullable=False),
+        text("id", 32),
+        text("sender_key", 32),
         sa.Column("started_ts", sa.Float(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("channel", sa.String(length=32), nullable=True),
-        sa.Column("county", sa.String(length=32), nullable=True),
-        sa.Column("handed_off", sa.Boolean(), nullable=False),
+        day("day"),
+        text("channel", 32, null=True),
+        text("county", 32, null=True),
+        flag("handed_off"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_conversations")),
     )
     op.create_index(
@@ -41,19 +36,19 @@ def upgrade() -> None:
     op.create_index("ix_analytics_conversations_day", "analytics_conversations", ["day", "channel", "county"])
     op.create_table(
         "analytics_turns",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("conversation_id", sa.String(length=32), nullable=False),
-        sa.Column("sender_key", sa.String(length=32), nullable=False),
+        text("id", 32),
+        text("conversation_id", 32),
+        text("sender_key", 32),
         sa.Column("ts", sa.Float(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("channel", sa.String(length=32), nullable=False),
-        sa.Column("intent", sa.String(length=64), nullable=True),
+        day("day"),
+        text("channel", 32),
+        text("intent", 64, null=True),
         sa.Column("confidence", sa.Float(), nullable=True),
-        sa.Column("text_masked", sa.String(length=500), nullable=False),
-        sa.Column("outcome", sa.String(length=16), nullable=False),
-        sa.Column("clause", sa.String(length=64), nullable=True),
-        sa.Column("response_ms", sa.Integer(), nullable=True),
-        sa.Column("response_bucket", sa.Integer(), nullable=True),
+        text("text_masked", 500),
+        text("outcome", 16),
+        text("clause", 64, null=True),
+        integer("response_ms", null=True),
+        integer("response_bucket", null=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_turns")),
     )
     op.create_index("ix_analytics_turns_sender_ts", "analytics_turns", ["sender_key", "ts"])
@@ -131,3 +126,8 @@ def downgrade() -> None:
         "analytics_conversations",
     ):
         op.drop_table(table)
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0004"
+down_revision = "0003"

@@ -1,8 +1,6 @@
 """Identity-proof limits and attempts: failure counters per ID number, credit code and channel user.
 
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-01 22:10:00
+Counters are keyed by hashes, never by the identifiers themselves; every attempt is logged with its outcome.
 """
 
 from __future__ import annotations
@@ -10,9 +8,6 @@ from __future__ import annotations
 from alembic import op
 
 from bot.cases.migrations.ddl import integer, moment, serial, table, text
-
-revision = "0005"
-down_revision = "0004"
 
 
 def upgrade() -> None:
@@ -45,3 +40,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("identity_attempts")
     op.drop_table("identity_limits")
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0005"
+down_revision = "0004"

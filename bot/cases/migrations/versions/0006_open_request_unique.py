@@ -3,19 +3,12 @@
 Concurrent identical requests used to be stored many times (20 identical 点对点 requests made 13 rows on
 PostgreSQL, after which the request failed for good). Open duplicates already stored are closed first: the
 oldest row of each group stays open, the others are marked ``cancelled``.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-01 22:30:00
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-revision = "0006"
-down_revision = "0005"
 
 # The closed statuses of policy_kb.vocabulary.CLOSED_STATUSES when this revision was written.
 OPEN = "status NOT IN ('cancelled', 'completed', 'rejected')"
@@ -60,3 +53,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, (table, _) in reversed(INDEXES.items()):
         op.drop_index(name, table_name=table)
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0006"
+down_revision = "0005"

@@ -4,18 +4,12 @@ A year of a city's requests (200 000 persons, 213 000 requests) grouped by week 
 the ingest process now keeps them per day, county and status, and the panel reads a few thousand rows. Turns
 carry their conversation's county, so that a county's drill-down reads one index instead of joining millions
 of rows.
-
-Revision ID: 0007
-Revises: 0006
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-revision = "0007"
-down_revision = "0006"
 
 # The drill-downs that combine a county with one more condition.
 COUNTY_INDEXED = ("intent", "clause", "outcome")
@@ -55,3 +49,8 @@ def downgrade() -> None:
         batch.drop_column("county")
     op.drop_table("analytics_followup_daily")
     op.drop_table("analytics_daily_requests")
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0007"
+down_revision = "0006"

@@ -7,9 +7,6 @@ attribute; a database with rows to convert and no key is refused), replaces the 
 
 The contexts below are those of :class:`bot.cases.sealed.Sealed` in :mod:`bot.cases.models` when this revision
 was written.
-
-Revision ID: 0008
-Revises: 0007
 """
 
 from __future__ import annotations
@@ -20,9 +17,6 @@ import sqlalchemy as sa
 from alembic import context, op
 
 from bot.cases.sealed import SealedDataError
-
-revision = "0008"
-down_revision = "0007"
 
 SEALED = {
     "persons": ("id_number", "name", "phone"),
@@ -112,3 +106,8 @@ def downgrade() -> None:
     for table in ("employers", "hr_agencies"):
         with op.batch_alter_table(table) as batch:
             batch.alter_column("contact_phone", type_=sa.String(length=11), existing_nullable=True)
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0008"
+down_revision = "0007"

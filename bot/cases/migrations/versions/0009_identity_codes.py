@@ -1,7 +1,6 @@
-"""One-time SMS codes for identity proof (only keyed hashes are stored).
+"""One-time SMS codes for identity proof.
 
-Revision ID: 0009
-Revises: 0008
+Only keyed hashes are stored: of the person a code was sent for and of the code itself.
 """
 
 from __future__ import annotations
@@ -9,9 +8,6 @@ from __future__ import annotations
 from alembic import op
 
 from bot.cases.migrations.ddl import moment, serial, table, text
-
-revision = "0009"
-down_revision = "0008"
 
 
 def upgrade() -> None:
@@ -30,3 +26,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("identity_codes")
+
+
+# The place of this revision in the chain (read by Alembic).
+revision = "0009"
+down_revision = "0008"
