@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from cases import cases
 
 from policy_kb.lookup import find_reference
 from policy_kb.model import KnowledgeBase
 
+CASES = Path(__file__).with_name("text_cases.yml")
 
-@pytest.mark.parametrize(
-    ("text", "number", "original"),
-    [
-        ("第十条", "十", False),
-        ("第（十）条原文", "十", True),
-        ("第(10)条", "十", False),
-        ("第10条说的什么", "十", False),
-        ("十二条是啥内容", "十二", False),
-        ("条款十二", "十二", False),
-        ("条款8", "八", False),
-        ("第 12 条", "十二", False),
-        ("第１２条", "十二", False),
-        ("88号文第十三条是什么", "十三", False),
-        ("用好乡村公益性岗位那一条原文", "七", True),
-        ("“推动跨省劳务协作”是第几条", "九", False),
-    ],
-)
+
+@pytest.mark.parametrize(("text", "number", "original"), cases(CASES, "find_reference"))
 def test_reference_found(kb: KnowledgeBase, text: str, number: str, original: bool) -> None:
     ref = find_reference(text, kb.documents[0])
     assert ref is not None and ref.number == number and ref.clause is not None

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from cases import cases
 
 from policy_kb.answer import PolicyResponder
 from policy_kb.dates import format_date
 from policy_kb.model import KnowledgeBase
 from policy_kb.organisations import audience_of, benefit_amount, organisation_overview
 
+CASES = Path(__file__).with_name("text_cases.yml")
+
 IN_FORCE = dt.date(2021, 10, 1)
 AFTER = dt.date(2026, 11, 28)
 
 
-@pytest.mark.parametrize(
-    ("text", "audience"),
-    [
-        ("我们是人力资源公司，输出人有啥补贴", "hr_agency"),
-        ("俺是劳务中介的", "hr_agency"),
-        ("我开了个服装加工厂，招脱贫户有啥政策", "employer"),
-        ("合作社能享受什么", "employer"),
-    ],
-)
+@pytest.mark.parametrize(("text", "audience"), cases(CASES, "audience_of"))
 def test_audience_of(text: str, audience: str) -> None:
     assert audience_of(text) == audience
 
