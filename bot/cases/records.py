@@ -239,13 +239,19 @@ class SubsidyRequest:
 
 
 @dataclass(frozen=True, repr=False)
-class RegistrationRecord(HasStatus, Masked):
-    """The current job-seeking registration (求职登记) of a person."""
+class PersonRequestRecord(HasStatus, Masked):
+    """What a person's registration or request starts with: its reference and the person's ID number."""
 
     _shown = ("reference", "id_number", "status")
 
     reference: str
     id_number: str
+
+
+@dataclass(frozen=True, repr=False)
+class RegistrationRecord(PersonRequestRecord):
+    """The current job-seeking registration (求职登记) of a person."""
+
     work_wanted: str
     local_or_away: str
     needs_transport: bool
@@ -256,13 +262,9 @@ class RegistrationRecord(HasStatus, Masked):
 
 
 @dataclass(frozen=True, repr=False)
-class TransportRequestRecord(HasStatus, Masked):
+class TransportRequestRecord(PersonRequestRecord):
     """A request for the “点对点” ride to work (clause 13)."""
 
-    _shown = ("reference", "id_number", "status")
-
-    reference: str
-    id_number: str
     destination: str
     departure_date: dt.date
     party_size: int
@@ -271,13 +273,9 @@ class TransportRequestRecord(HasStatus, Masked):
 
 
 @dataclass(frozen=True, repr=False)
-class TrainingEnrolmentRecord(HasStatus, Masked):
+class TrainingEnrolmentRecord(PersonRequestRecord):
     """An enrolment in vocational skills training (clause 14)."""
 
-    _shown = ("reference", "id_number", "status")
-
-    reference: str
-    id_number: str
     course: str
     status: str
     created_at: dt.datetime

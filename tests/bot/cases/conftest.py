@@ -173,27 +173,27 @@ def _routes(store: SqlCaseStore) -> list[Route]:
     def set_status(body: dict, access: AccessContext, reference: str) -> tuple[int, Any]:
         return 200, {"item": to_json(store.set_status(reference, body["status"]))}
 
-    def employer(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
-        found = store.find_employer(code)
-        return (200, {"employer": to_json(found)}) if found else (404, {"error": "not_found"})
+    seg = r"([^/]+)"
 
-    def verify_employer(body: dict, access: AccessContext) -> tuple[int, Any]:
-        found = store.verify_employer(body["credit_code"], body["phone"])
-        return (200, {"employer": to_json(found)}) if found else (404, {"error": "not_verified"})
+    def organisation_routes(path: str, key: str, people: str, find: Any, check: Any, listing: Any) -> list[Any]:
+        """The three endpoints of one kind of organisation (employers, HR agencies)."""
 
-    def employments(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
-        return 200, {"employments": [to_json(e) for e in store.list_employments(code, access=access)]}
+        def found(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
+            record = find(code)
+            return (200, {key: to_json(record)}) if record else (404, {"error": "not_found"})
 
-    def agency(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
-        found = store.find_hr_agency(code)
-        return (200, {"hr_agency": to_json(found)}) if found else (404, {"error": "not_found"})
+        def verified(body: dict, access: AccessContext) -> tuple[int, Any]:
+            record = check(body["credit_code"], body["phone"])
+            return (200, {key: to_json(record)}) if record else (404, {"error": "not_verified"})
 
-    def verify_agency(body: dict, access: AccessContext) -> tuple[int, Any]:
-        found = store.verify_hr_agency(body["credit_code"], body["phone"])
-        return (200, {"hr_agency": to_json(found)}) if found else (404, {"error": "not_verified"})
+        def listed(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
+            return 200, {people: [to_json(r) for r in listing(code, access=access)]}
 
-    def placements(body: dict, access: AccessContext, code: str) -> tuple[int, Any]:
-        return 200, {"placements": [to_json(p) for p in store.list_placements(code, access=access)]}
+        return [
+            ("POST", rf"{path}/verify", verified),
+            ("GET", rf"{path}/{seg}/{people}", listed),
+            ("GET", rf"{path}/{seg}", found),
+        ]
 
     def handoff(body: dict, access: AccessContext) -> tuple[int, Any]:
         record = store.create_handoff(
@@ -208,7 +208,6 @@ def _routes(store: SqlCaseStore) -> list[Route]:
         store.record_audit(access, id_number=body.get("id_number"), action=body["action"])
         return 204, None
 
-    seg = r"([^/]+)"
     table = [
         ("POST", r"/persons/verify", verify),
         ("POST", r"/persons/status", status),
@@ -220,12 +219,17 @@ def _routes(store: SqlCaseStore) -> list[Route]:
         ("POST", r"/subsidy-applications", subsidy),
         ("GET", rf"/organisations/{seg}/status", org_status),
         ("PUT", rf"/statuses/{seg}", set_status),
-        ("POST", r"/employers/verify", verify_employer),
-        ("GET", rf"/employers/{seg}/employments", employments),
-        ("GET", rf"/employers/{seg}", employer),
-        ("POST", r"/hr-agencies/verify", verify_agency),
-        ("GET", rf"/hr-agencies/{seg}/placements", placements),
-        ("GET", rf"/hr-agencies/{seg}", agency),
+        *organisation_routes(
+            "/employers", "employer", "employments", store.find_employer, store.verify_employer, store.list_employments
+        ),
+        *organisation_routes(
+            "/hr-agencies",
+            "hr_agency",
+            "placements",
+            store.find_hr_agency,
+            store.verify_hr_agency,
+            store.list_placements,
+        ),
         ("POST", r"/handoffs", handoff),
         ("POST", r"/audit", record_audit),
     ]
