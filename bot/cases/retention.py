@@ -23,19 +23,7 @@ from sqlalchemy import delete, func, inspect, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.cases import sealed
-from bot.cases.models import (
-    AuditLog,
-    HandoffRequest,
-    IdentityAttempt,
-    IdentityLimit,
-    JobSeekingRegistration,
-    Person,
-    SubsidyApplication,
-    TrainingEnrolment,
-    TransportRequest,
-    utcnow,
-)
+from bot.cases import models, sealed
 from bot.cases.sql_store import build_engine
 from bot.crypto import DataCipher
 
@@ -70,28 +58,32 @@ def purge(
 
     ``cipher`` seals the anonymous values (default: ``CASE_DATA_KEY`` of the environment's settings).
     """
-    now = now or utcnow()
+    now = now or models.utcnow()
     case_cutoff = now - dt.timedelta(days=periods.case_days)
     audit_cutoff = now - dt.timedelta(days=periods.audit_days)
     counts: dict[str, int] = {}
     engine = sealed.attach(build_engine(case_db_url), cipher or sealed.default_cipher())
     try:
         with Session(engine, future=True) as session, session.begin():
-            counts["audit_log"] = session.execute(delete(AuditLog).where(AuditLog.at < audit_cutoff)).rowcount
+            counts["audit_log"] = session.execute(
+                delete(models.AuditLog).where(models.AuditLog.at < audit_cutoff)
+            ).rowcount
             counts["identity_attempts"] = session.execute(
-                delete(IdentityAttempt).where(IdentityAttempt.at < audit_cutoff)
+                delete(models.IdentityAttempt).where(models.IdentityAttempt.at < audit_cutoff)
             ).rowcount
             counts["identity_limits"] = session.execute(
-                delete(IdentityLimit).where(
-                    IdentityLimit.updated_at < audit_cutoff,
-                    or_(IdentityLimit.locked_until.is_(None), IdentityLimit.locked_until < now),
+                delete(models.IdentityLimit).where(
+                    models.IdentityLimit.updated_at < audit_cutoff,
+                    or_(models.IdentityLimit.locked_until.is_(None), models.IdentityLimit.locked_until < now),
                 )
             ).rowcount
             counts["persons_anonymised"] = _anonymise_persons(session, case_cutoff)
             counts["handoffs_cleared"] = session.execute(
-                update(HandoffRequest)
-                .where(HandoffRequest.updated_at < case_cutoff, HandoffRequest.status.notin_(OPEN_STATUSES))
-                .where(HandoffRequest.conversation_id != "purged")
+                update(models.HandoffRequest)
+                .where(
+                    models.HandoffRequest.updated_at < case_cutoff, models.HandoffRequest.status.notin_(OPEN_STATUSES)
+                )
+                .where(models.HandoffRequest.conversation_id != "purged")
                 .values(reason="（已清理）", conversation_id="purged")
             ).rowcount
     finally:
@@ -107,20 +99,20 @@ def purge(
 def _anonymise_persons(session: Session, cutoff: dt.datetime) -> int:
     recent_or_open: list = []
     for model, column in (
-        (JobSeekingRegistration, JobSeekingRegistration.person_id),
-        (TransportRequest, TransportRequest.person_id),
-        (TrainingEnrolment, TrainingEnrolment.person_id),
-        (SubsidyApplication, SubsidyApplication.beneficiary_person_id),
-        (SubsidyApplication, SubsidyApplication.applicant_person_id),
+        (models.JobSeekingRegistration, models.JobSeekingRegistration.person_id),
+        (models.TransportRequest, models.TransportRequest.person_id),
+        (models.TrainingEnrolment, models.TrainingEnrolment.person_id),
+        (models.SubsidyApplication, models.SubsidyApplication.beneficiary_person_id),
+        (models.SubsidyApplication, models.SubsidyApplication.applicant_person_id),
     ):
         recent_or_open.append(
             select(column).where(column.is_not(None), or_(model.updated_at >= cutoff, model.status.in_(OPEN_STATUSES)))
         )
     candidates = session.execute(
-        select(Person.id).where(
-            Person.updated_at < cutoff,
-            Person.anonymised_at.is_(None),
-            *[Person.id.notin_(query) for query in recent_or_open],
+        select(models.Person.id).where(
+            models.Person.updated_at < cutoff,
+            models.Person.anonymised_at.is_(None),
+            *[models.Person.id.notin_(query) for query in recent_or_open],
         )
     ).scalars()
     cipher = sealed.cipher_for(session.get_bind())
@@ -128,15 +120,15 @@ def _anonymise_persons(session: Session, cutoff: dt.datetime) -> int:
     for person_id in list(candidates):
         placeholder = _anonymous_id(person_id)
         session.execute(
-            update(Person)
-            .where(Person.id == person_id)
+            update(models.Person)
+            .where(models.Person.id == person_id)
             .values(
                 id_number=placeholder,
                 id_number_hash=sealed.id_number_hash(cipher, placeholder),
                 name=ANONYMOUS_NAME,
                 phone=ANONYMOUS_PHONE,
                 township=None,
-                anonymised_at=utcnow(),
+                anonymised_at=models.utcnow(),
             )
         )
         done += 1
