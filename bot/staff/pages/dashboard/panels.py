@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sanic import Request, response
 from sanic.response import HTTPResponse
@@ -61,18 +64,13 @@ async def monitor(request: Request) -> HTTPResponse:
     )
     trend_days = sorted({r["day"] for r in panel["trend"]})
     trend_values = {(r["day"], r["employment_status"]): r["persons"] for r in panel["trend"]}
-    trend_chart = line_chart(
+    trend_series = _series(
         trend_days,
-        [
-            Series(
-                EMPLOYMENT_STATUS_LABELS[s],
-                [trend_values.get((d, s), 0) for d in trend_days],
-                [f"/dashboard/rows/persons?{query_string(f, status=s)}" for _ in trend_days],
-            )
-            for s in statuses
-        ],
-        chart_id="chart-trend",
+        {s: EMPLOYMENT_STATUS_LABELS[s] for s in statuses},
+        trend_values,
+        lambda s, _day: f"/dashboard/rows/persons?{query_string(f, status=s)}",
     )
+    trend_chart = line_chart(trend_days, trend_series, chart_id="chart-trend")
     request_charts = {}
     for kind, (label, _table) in queries.REQUEST_KINDS.items():
         rows = panel["requests"][kind]
@@ -83,14 +81,7 @@ async def monitor(request: Request) -> HTTPResponse:
             sum(r["count"] for r in rows),
             stacked_bars(
                 weeks,
-                [
-                    Series(
-                        STATUS_LABELS[s],
-                        [values.get((w, s), 0) for w in weeks],
-                        [f"/dashboard/rows/requests?{query_string(f, kind=kind, status=s, week=w)}" for w in weeks],
-                    )
-                    for s in STATUS_LABELS
-                ],
+                _series(weeks, STATUS_LABELS, values, functools.partial(_request_rows, f, kind)),
                 chart_id=f"chart-{kind}",
                 width=540,
                 height=200,
@@ -219,3 +210,17 @@ async def enquiries(request: Request) -> HTTPResponse:
 
 
 # -- rows behind the figures, and exports ----------------------------------------------------------------------
+
+
+def _series(
+    xs: list[Any], labels: Mapping[str, str], values: dict[tuple[Any, str], int], href: Callable[[str, Any], str]
+) -> list[Series]:
+    """One series per code of ``labels`` over ``xs`` (days or weeks), each point linking to its rows."""
+    return [
+        Series(label, [values.get((x, code), 0) for x in xs], [href(code, x) for x in xs])
+        for code, label in labels.items()
+    ]
+
+
+def _request_rows(f: Filters, kind: str, status: str, week: Any) -> str:
+    return f"/dashboard/rows/requests?{query_string(f, kind=kind, status=status, week=week)}"
