@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import declarative_base, declared_attr, relationship
 
 from bot.cases.checks import (
     CATEGORY_CHECK,
@@ -120,18 +120,23 @@ def _hash_id_number(_mapper: Any, connection: Any, target: Person) -> None:
         target.id_number_hash = id_number_hash(cipher_for(connection), target.id_number)
 
 
-class Employer(Base):
-    """An enterprise, cooperative, assistance workshop, community or satellite factory."""
-
-    __tablename__ = "employers"
+class _Organisation:
+    """The columns of every kind of organisation, found by its unified social credit code."""
 
     id = Column(Integer, primary_key=True)
     credit_code = Column(String(18), nullable=False, unique=True)
     name = Column(String(100), nullable=False)
     county = Column(String(32))
+    created_at = _created()
+
+
+class Employer(_Organisation, Base):
+    """An enterprise, cooperative, assistance workshop, community or satellite factory."""
+
+    __tablename__ = "employers"
+
     kind = Column(String(32), nullable=False)
     contact_phone = Column(Sealed("employers.contact_phone"))
-    created_at = _created()
 
     __table_args__ = (
         CheckConstraint(
@@ -160,17 +165,12 @@ class Employment(Base):
     __table_args__ = (UniqueConstraint("employer_id", "person_id", "start_date"),)
 
 
-class HrAgency(Base):
+class HrAgency(_Organisation, Base):
     """A human-resources service agency (人力资源服务机构)."""
 
     __tablename__ = "hr_agencies"
 
-    id = Column(Integer, primary_key=True)
-    credit_code = Column(String(18), nullable=False, unique=True)
-    name = Column(String(100), nullable=False)
-    county = Column(String(32))
     contact_phone = Column(Sealed("hr_agencies.contact_phone"))
-    created_at = _created()
 
 
 class Placement(Base):
@@ -192,21 +192,38 @@ class Placement(Base):
     person = relationship(Person)
 
 
-class JobSeekingRegistration(Base):
+class _Request:
+    """The columns of every request with a reference: the reference (set from the row id), status and times."""
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), unique=True)  # set from the row id right after insert
+    status = Column(String(16), nullable=False, default="submitted")
+    created_at = _created()
+    updated_at = _updated()
+
+
+class _PersonRequest(_Request):
+    """A request that one person makes, any number of times."""
+
+    @declared_attr
+    def person_id(cls) -> Any:
+        return Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
+
+    @declared_attr
+    def person(cls) -> Any:
+        return relationship(Person)
+
+
+class JobSeekingRegistration(_Request, Base):
     """The one current job-seeking registration (求职登记) of a person."""
 
     __tablename__ = "job_seeking_registrations"
 
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(24), unique=True)  # set from the row id right after insert
     person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, unique=True)
     work_wanted = Column(String(100), nullable=False)
     local_or_away = Column(String(8), nullable=False)
     needs_transport = Column(Boolean, nullable=False, default=False)
     wants_training = Column(Boolean, nullable=False, default=False)
-    status = Column(String(16), nullable=False, default="submitted")
-    created_at = _created()
-    updated_at = _updated()
 
     person = relationship(Person)
 
@@ -216,22 +233,14 @@ class JobSeekingRegistration(Base):
     )
 
 
-class TransportRequest(Base):
+class TransportRequest(_PersonRequest, Base):
     """A “点对点” ride to work (clause 13)."""
 
     __tablename__ = "transport_requests"
 
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(24), unique=True)
-    person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
     destination = Column(String(100), nullable=False)
     departure_date = Column(Date, nullable=False)
     party_size = Column(Integer, nullable=False)
-    status = Column(String(16), nullable=False, default="submitted")
-    created_at = _created()
-    updated_at = _updated()
-
-    person = relationship(Person)
 
     __table_args__ = (
         CheckConstraint("party_size >= 1", name="party_size"),
@@ -240,20 +249,12 @@ class TransportRequest(Base):
     )
 
 
-class TrainingEnrolment(Base):
+class TrainingEnrolment(_PersonRequest, Base):
     """An enrolment in project-based vocational skills training (clause 14)."""
 
     __tablename__ = "training_enrolments"
 
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(24), unique=True)
-    person_id = Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
     course = Column(String(100), nullable=False)
-    status = Column(String(16), nullable=False, default="submitted")
-    created_at = _created()
-    updated_at = _updated()
-
-    person = relationship(Person)
 
     __table_args__ = (
         CheckConstraint(STATUS_CHECK, name="status"),
@@ -261,13 +262,11 @@ class TrainingEnrolment(Base):
     )
 
 
-class SubsidyApplication(Base):
+class SubsidyApplication(_Request, Base):
     """A subsidy application by a person, an employer or an HR agency under a clause of the policy."""
 
     __tablename__ = "subsidy_applications"
 
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(24), unique=True)
     applicant_person_id = Column(Integer, ForeignKey("persons.id"), index=True)
     applicant_employer_id = Column(Integer, ForeignKey("employers.id"), index=True)
     applicant_agency_id = Column(Integer, ForeignKey("hr_agencies.id"), index=True)
@@ -275,9 +274,6 @@ class SubsidyApplication(Base):
     clause = Column(Integer, nullable=False)
     amount_yuan = Column(Integer, nullable=False)
     months = Column(Integer)
-    status = Column(String(16), nullable=False, default="submitted")
-    created_at = _created()
-    updated_at = _updated()
 
     applicant_person = relationship(Person, foreign_keys=[applicant_person_id])
     applicant_employer = relationship(Employer)
@@ -305,20 +301,15 @@ class SubsidyApplication(Base):
     )
 
 
-class HandoffRequest(Base):
+class HandoffRequest(_Request, Base):
     """A request to talk to a person of the public employment service (转人工)."""
 
     __tablename__ = "handoff_requests"
 
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(24), unique=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(32), nullable=False)
     reason = Column(String(200), nullable=False)
     person_id = Column(Integer, ForeignKey("persons.id"), index=True)
-    status = Column(String(16), nullable=False, default="submitted")
-    created_at = _created()
-    updated_at = _updated()
 
     __table_args__ = (
         CheckConstraint(STATUS_CHECK, name="status"),
