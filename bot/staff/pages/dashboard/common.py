@@ -10,11 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
 
 from bot.analytics import queries
 from bot.analytics.queries import Filters
 from bot.cases.sql_base import read_only
-from bot.staff.web import NavItem
+from bot.staff.web import NavItem, render
 from policy_kb.vocabulary import VALIDITY_LABELS
 
 bp = Blueprint("dashboard", url_prefix="/dashboard")
@@ -166,3 +167,13 @@ async def common_filters(request: Request) -> tuple[Filters, int, list[str], dic
     f, days, problems = parse_filters(request.args, today_of(request))
     options = await read(request, queries.filter_options)
     return f, days or request.app.ctx.settings.followup_days, problems, options
+
+
+async def render_tab(
+    request: Request, template: str, tab: str, filters: tuple[Filters, int, list[str], Any], **context: Any
+) -> HTTPResponse:
+    """A dashboard page: the template with the filters of :func:`common_filters`, the tab and ``context``."""
+    f, days, problems, options = filters
+    return await render(
+        request, template, f=f, days=days, problems=problems, options=options, tab=tab, qs=query_string, **context
+    )

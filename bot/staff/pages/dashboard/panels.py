@@ -23,9 +23,10 @@ from bot.staff.pages.dashboard.common import (
     label_of,
     query_string,
     read,
+    render_tab,
     today_of,
 )
-from bot.staff.web import render, requires_role
+from bot.staff.web import requires_role
 from policy_kb.vocabulary import CHANNEL_LABELS, EMPLOYMENT_STATUS_LABELS, STATUS_LABELS
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS as CATEGORY_LABELS
 from policy_kb.vocabulary import TURN_OUTCOME_LABELS as OUTCOME_LABELS
@@ -98,16 +99,12 @@ async def monitor(request: Request) -> HTTPResponse:
         ],
         chart_id="chart-followup",
     )
-    return await render(
+    return await render_tab(
         request,
         "dashboard_monitor.html",
-        f=f,
-        days=days,
-        problems=problems,
-        options=options,
-        tab="monitor",
+        "monitor",
+        (f, days, problems, options),
         extra={},
-        qs=query_string,
         counties=counties,
         statuses=statuses,
         categories=list(CATEGORY_LABELS),
@@ -186,16 +183,12 @@ async def enquiries(request: Request) -> HTTPResponse:
         label_width=230,
     )
     median = panel["median_response_ms"]
-    return await render(
+    return await render_tab(
         request,
         "dashboard_enquiries.html",
-        f=f,
-        days=days,
-        problems=problems,
-        options=options,
-        tab="enquiries",
+        "enquiries",
+        (f, days, problems, options),
         extra={},
-        qs=query_string,
         panel=panel,
         conversations_chart=line_chart(day_list, series("conversations"), chart_id="chart-conversations"),
         turns_chart=line_chart(day_list, series("turns"), chart_id="chart-turns"),

@@ -21,16 +21,48 @@ from bot.staff.pages.dashboard.common import (
     county_label,
     label_of,
     parse_filters,
-    query_string,
     read,
+    render_tab,
     today_of,
 )
-from bot.staff.web import error_page, render, requires_role
+from bot.staff.web import error_page, requires_role
 from policy_kb.vocabulary import CHANNEL_LABELS, EMPLOYMENT_STATUS_LABELS, LOCAL_OR_AWAY_LABELS, STATUS_LABELS
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS as CATEGORY_LABELS
 from policy_kb.vocabulary import TURN_OUTCOME_LABELS as OUTCOME_LABELS
 
 ROW_KINDS = ("turns", "followup", "requests", "persons")
+
+# The columns of each kind of rows: key → heading.
+TURN_COLUMNS = {
+    "time": "时间",
+    "channel": "渠道",
+    "county": "县区",
+    "intent": "意图",
+    "confidence": "置信度",
+    "outcome": "结果",
+    "clause": "条款",
+    "response_ms": "响应 ms",
+    "text": "用户原话（已遮蔽身份证号和手机号）",
+    "conversation": "会话",
+}
+FOLLOWUP_COLUMNS = {
+    "reference": "登记编号",
+    "county": "县区",
+    "township": "乡镇",
+    "category": "人员类别",
+    "work_wanted": "想找的工作",
+    "local_or_away": "就业意向",
+    "status": "登记状态",
+    "registered": "登记日期",
+    "days_waiting": "已登记天数",
+}
+PERSON_COLUMNS = {
+    "county": "县区",
+    "township": "乡镇",
+    "category": "人员类别",
+    "employment_status": "就业状态",
+    "persons": "人数",
+}
 
 
 def _rows(conn: Any, kind: str, f: Filters, args: Any, days: int, today: dt.date, limit: int | None) -> Any:
@@ -56,18 +88,7 @@ def _rows(conn: Any, kind: str, f: Filters, args: Any, days: int, today: dt.date
         for r in rows:
             r["channel"] = label_of(CHANNEL_LABELS, r["channel"])
             r["outcome"] = label_of(OUTCOME_LABELS, r["outcome"])
-        columns = [
-            ("time", "时间"),
-            ("channel", "渠道"),
-            ("county", "县区"),
-            ("intent", "意图"),
-            ("confidence", "置信度"),
-            ("outcome", "结果"),
-            ("clause", "条款"),
-            ("response_ms", "响应 ms"),
-            ("text", "用户原话（已遮蔽身份证号和手机号）"),
-            ("conversation", "会话"),
-        ]
+        columns = list(TURN_COLUMNS.items())
         return "对话明细", columns, rows
     if kind == "followup":
         rows = queries.followup_rows(conn, f, days, today, limit=limit)
@@ -76,17 +97,7 @@ def _rows(conn: Any, kind: str, f: Filters, args: Any, days: int, today: dt.date
             r["category"] = label_of(CATEGORY_LABELS, r["category"])
             r["local_or_away"] = label_of(LOCAL_OR_AWAY_LABELS, r["local_or_away"])
             r["status"] = label_of(STATUS_LABELS, r["status"])
-        columns = [
-            ("reference", "登记编号"),
-            ("county", "县区"),
-            ("township", "乡镇"),
-            ("category", "人员类别"),
-            ("work_wanted", "想找的工作"),
-            ("local_or_away", "就业意向"),
-            ("status", "登记状态"),
-            ("registered", "登记日期"),
-            ("days_waiting", "已登记天数"),
-        ]
+        columns = list(FOLLOWUP_COLUMNS.items())
         return f"登记后 {days} 天仍未就业的人员（跟踪名单）", columns, rows
     if kind == "requests":
         request_kind = args.get("kind") or ""
@@ -108,13 +119,7 @@ def _rows(conn: Any, kind: str, f: Filters, args: Any, days: int, today: dt.date
             r["county"] = county_label(r["county"])
             r["category"] = label_of(CATEGORY_LABELS, r["category"])
             r["employment_status"] = label_of(EMPLOYMENT_STATUS_LABELS, r["employment_status"])
-        columns = [
-            ("county", "县区"),
-            ("township", "乡镇"),
-            ("category", "人员类别"),
-            ("employment_status", "就业状态"),
-            ("persons", "人数"),
-        ]
+        columns = list(PERSON_COLUMNS.items())
         return "人员分布（按乡镇）", columns, rows
     raise FilterError("没有这种明细")
 
@@ -133,15 +138,11 @@ async def rows_page(request: Request, kind: str) -> HTTPResponse:
         return error_page(400, f"{exc}。")
     args = {k: v for k, v in request.args.items() if k not in ("start", "end", "county", "channel")}
     extra = {k: (v[0] if isinstance(v, list) else v) for k, v in args.items()}
-    return await render(
+    return await render_tab(
         request,
         "dashboard_rows.html",
-        f=f,
-        days=days,
-        problems=problems,
-        options=options,
-        tab="rows",
-        qs=query_string,
+        "rows",
+        (f, days, problems, options),
         kind=kind,
         title=title,
         columns=columns,
