@@ -9,6 +9,8 @@ only (never in a cookie or the page), and the same validators as the chat forms 
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Blueprint, Request, response
@@ -158,21 +160,36 @@ def _field(form: Any, name: str) -> str:
     return (form.get(name) or "").strip()
 
 
+def _for_verified_caller(
+    handler: Callable[[Request, Any, str], Awaitable[HTTPResponse]],
+) -> Callable[[Request], Awaitable[HTTPResponse]]:
+    """The handler of a case action for the caller: called with the call and the caller's verified ID number."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> HTTPResponse:
+        found = await _verified_call(request)
+        if found is None:
+            return await show_call(request, error="请先核验来电人身份。", status=403)
+        return await handler(request, *found)
+
+    return wrapped
+
+
+def _registration_answers(form: Any) -> tuple[str, str, bool, bool]:
+    work = validation.validate_free_text(_field(form, "work_wanted"), what="想找的工作", example="电工、进厂、保洁")
+    where = parse_work_location(_field(form, "work_location"))
+    return work, where, _field(form, "needs_transport") == "yes", _field(form, "wants_training") == "yes"
+
+
 @bp.post("/call/register")
-async def register(request: Request) -> HTTPResponse:
+@_for_verified_caller
+async def register(request: Request, call: Any, id_number: str) -> HTTPResponse:
     """求职登记 on the verified caller's behalf, through the chat form's validators and the same store call."""
-    found = await _verified_call(request)
-    if found is None:
-        return await show_call(request, error="请先核验来电人身份。", status=403)
-    call, id_number = found
-    ctx, account, form = request.app.ctx, request.ctx.account, request.form
     try:
-        work = validation.validate_free_text(_field(form, "work_wanted"), what="想找的工作", example="电工、进厂、保洁")
-        where = parse_work_location(_field(form, "work_location"))
-        transport = _field(form, "needs_transport") == "yes"
-        training = _field(form, "wants_training") == "yes"
+        work, where, transport, training = _registration_answers(request.form)
     except validation.ValidationError as error:
         return await show_call(request, error=str(error), status=400)
+    ctx, account = request.app.ctx, request.ctx.account
     store = ctx.store()
     try:
         person = await asyncio.to_thread(
@@ -203,12 +220,9 @@ async def register(request: Request) -> HTTPResponse:
 
 
 @bp.post("/call/transport")
-async def transport(request: Request) -> HTTPResponse:
+@_for_verified_caller
+async def transport(request: Request, call: Any, id_number: str) -> HTTPResponse:
     """“点对点” sign-up on the verified caller's behalf."""
-    found = await _verified_call(request)
-    if found is None:
-        return await show_call(request, error="请先核验来电人身份。", status=403)
-    call, id_number = found
     ctx, account, form = request.app.ctx, request.ctx.account, request.form
     try:
         destination = validation.validate_free_text(_field(form, "destination"), what="目的地", example="江苏昆山")
