@@ -130,13 +130,19 @@ class PersonRecord(Masked):
 
 
 @dataclass(frozen=True, repr=False)
-class EmployerRecord(Masked):
-    """A production or business entity that employs people (企业、合作社、就业帮扶车间……)."""
+class OrganisationRecord(Masked):
+    """An employer or an HR agency, known by its unified social credit code."""
 
     _shown = ("credit_code", "name", "contact_phone")
 
     credit_code: str
     name: str
+
+
+@dataclass(frozen=True, repr=False)
+class EmployerRecord(OrganisationRecord):
+    """A production or business entity that employs people (企业、合作社、就业帮扶车间……)."""
+
     kind: str
     county: str | None = None
     contact_phone: str | None = None
@@ -148,13 +154,9 @@ class EmployerRecord(Masked):
 
 
 @dataclass(frozen=True, repr=False)
-class HrAgencyRecord(Masked):
+class HrAgencyRecord(OrganisationRecord):
     """A human-resources service agency that places people in work (有组织劳务输出)."""
 
-    _shown = ("credit_code", "name", "contact_phone")
-
-    credit_code: str
-    name: str
     county: str | None = None
     contact_phone: str | None = None
 
@@ -207,35 +209,6 @@ class PersonDetails(Masked):
     origin_province: str | None = None
     origin_county: str | None = None
     employment_status: str = "unemployed"
-
-
-@dataclass(frozen=True)
-class RegistrationRequest:
-    """What a job-seeking registration asks for (the person is given separately)."""
-
-    work_wanted: str
-    local_or_away: str
-    needs_transport: bool
-    wants_training: bool
-
-
-@dataclass(frozen=True)
-class RideRequest:
-    """What a request for the “点对点” ride asks for."""
-
-    destination: str
-    departure_date: dt.date
-    party_size: int
-
-
-@dataclass(frozen=True)
-class SubsidyRequest:
-    """What a subsidy application asks for (the applicant is given separately)."""
-
-    clause: int
-    amount_yuan: int
-    beneficiary_id_number: str | None = None
-    months: int | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -315,16 +288,6 @@ class SubsidyApplicationRecord(HasStatus):
 
 
 @dataclass(frozen=True)
-class HandoffAsk:
-    """A request to be called back: from which conversation and channel, why, and who when known."""
-
-    conversation_id: str
-    channel: str
-    reason: str
-    id_number: str | None = None
-
-
-@dataclass(frozen=True)
 class HandoffRecord(HasStatus):
     """A request to be called back by a person of the public employment service (转人工)."""
 
@@ -380,6 +343,48 @@ class AuditEntry:
     conversation_id: str
     purpose: str
     action: str
+
+
+# --- What a request to the store asks for (see bot.cases.store.CaseStore) ----------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """What a job-seeking registration asks for (the person is given separately)."""
+
+    work_wanted: str
+    local_or_away: str
+    needs_transport: bool
+    wants_training: bool
+
+
+@dataclass(frozen=True)
+class RideRequest:
+    """What a request for the “点对点” ride asks for."""
+
+    destination: str
+    departure_date: dt.date
+    party_size: int
+
+
+@dataclass(frozen=True)
+class SubsidyRequest:
+    """What a subsidy application asks for (the applicant is given separately)."""
+
+    clause: int
+    amount_yuan: int
+    beneficiary_id_number: str | None = None
+    months: int | None = None
+
+
+@dataclass(frozen=True)
+class HandoffAsk:
+    """A request to be called back: from which conversation and channel, why, and who when known."""
+
+    conversation_id: str
+    channel: str
+    reason: str
+    id_number: str | None = None
 
 
 # --- JSON conversion (used by the HTTP API on both sides) ---------------------------------------------------

@@ -42,7 +42,7 @@ from bot.cluster import interrupt
 from bot.settings import PROJECT_ROOT
 from bot.validation import id_check_digit
 from evaluation.bench import faults
-from evaluation.bench.servers import free_port
+from evaluation.bench.servers import free_port, send_json
 
 TOKEN = "bench_cluster_token"
 APPID = "wxbenchcluster0001"
@@ -100,12 +100,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
         pass
 
     def _json(self, body: dict[str, Any]) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, body)
 
     def do_GET(self) -> None:
         with self.server.lock:

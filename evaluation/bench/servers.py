@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -17,7 +18,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import requests
 import yaml
@@ -171,3 +174,13 @@ def assistant(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Iter
         raise BenchError(f"案件库初始化失败：{migrate.stderr.decode(errors='replace')[-500:]}")
     with _serving([sys.executable, "-m", "bot", "serve"], env, rasa_port, db_dir / "assistant.log") as served:
         yield served
+
+
+def send_json(handler: BaseHTTPRequestHandler, body: dict[str, Any], status: int = 200) -> None:
+    """Answer the request ``handler`` serves with ``body`` as JSON (the loopback stand-ins of remote APIs)."""
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)

@@ -175,6 +175,13 @@ def _for_verified_caller(
     return wrapped
 
 
+async def _done(request: Request, what: str, reference: str, message: str) -> HTTPResponse:
+    """Note the case action on the call's record and show the call again with ``message``."""
+    event = {"type": "case_action", "what": what, "reference": reference, "status": "已提交"}
+    await asyncio.to_thread(request.app.ctx.calls.record, request.ctx.account, event)
+    return await show_call(request, message=message)
+
+
 def _registration_answers(form: Any) -> tuple[str, str, bool, bool]:
     work = validation.validate_free_text(_field(form, "work_wanted"), what="想找的工作", example="电工、进厂、保洁")
     where = parse_work_location(_field(form, "work_location"))
@@ -211,12 +218,9 @@ async def register(request: Request, call: Any, id_number: str) -> HTTPResponse:
     except CaseStoreError as error:
         return await show_call(request, error=error.user_message, status=503)
     what = "代为求职登记" if created else "代为更新求职登记"
-    await asyncio.to_thread(
-        ctx.calls.record,
-        account,
-        {"type": "case_action", "what": f"{what}（{work}）", "reference": registration.reference, "status": "已提交"},
+    return await _done(
+        request, f"{what}（{work}）", registration.reference, f"{what}成功，登记编号 {registration.reference}。"
     )
-    return await show_call(request, message=f"{what}成功，登记编号 {registration.reference}。")
 
 
 @bp.post("/call/transport")
@@ -242,17 +246,8 @@ async def transport(request: Request, call: Any, id_number: str) -> HTTPResponse
     except CaseStoreError as error:
         return await show_call(request, error=error.user_message, status=503)
     lead = "代为报名“点对点”出行" if created else "来电人已报过这一趟"
-    await asyncio.to_thread(
-        ctx.calls.record,
-        account,
-        {
-            "type": "case_action",
-            "what": f"{lead}（{departure:%Y-%m-%d} 去{destination}，{party}人）",
-            "reference": ride.reference,
-            "status": "已提交",
-        },
-    )
-    return await show_call(request, message=f"{lead}，编号 {ride.reference}。")
+    what = f"{lead}（{departure:%Y-%m-%d} 去{destination}，{party}人）"
+    return await _done(request, what, ride.reference, f"{lead}，编号 {ride.reference}。")
 
 
 @bp.post("/call/end")

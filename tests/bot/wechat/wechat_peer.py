@@ -25,6 +25,8 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from evaluation.bench.servers import send_json
+
 TOKEN = "Tok3n_for_tests"
 APPID = "wx1234567890abcdef"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
@@ -185,12 +187,7 @@ class FakeWeChatApi:
                 return entry
 
             def _answer(self, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, payload)
 
             def do_GET(self) -> None:
                 entry = self._record(b"")
