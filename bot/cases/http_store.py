@@ -72,8 +72,10 @@ class _OrganisationApi:
     person_record: type[Any]
 
 
-_EMPLOYERS = _OrganisationApi("/employers", "employer", rec.EmployerRecord, "employments", rec.EmploymentRecord)
-_HR_AGENCIES = _OrganisationApi("/hr-agencies", "hr_agency", rec.HrAgencyRecord, "placements", rec.PlacementRecord)
+_APIS = {
+    "employer": _OrganisationApi("/employers", "employer", rec.EmployerRecord, "employments", rec.EmploymentRecord),
+    "hr_agency": _OrganisationApi("/hr-agencies", "hr_agency", rec.HrAgencyRecord, "placements", rec.PlacementRecord),
+}
 
 
 def _p(value: str) -> str:
@@ -191,32 +193,9 @@ class HttpCaseStore(CaseStore):
 
     # --- organisations ------------------------------------------------------------------------------------
 
-    def find_employer(self, credit_code: str) -> rec.EmployerRecord | None:
-        """See :meth:`CaseStore.find_employer`."""
-        return self._organisation(_EMPLOYERS, credit_code)
-
-    def verify_employer(self, credit_code: str, phone: str) -> rec.EmployerRecord | None:
-        """See :meth:`CaseStore.verify_employer`."""
-        return self._organisation(_EMPLOYERS, credit_code, phone)
-
-    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[rec.EmploymentRecord]:
-        """See :meth:`CaseStore.list_employments`."""
-        return self._people_of(_EMPLOYERS, credit_code, access)
-
-    def find_hr_agency(self, credit_code: str) -> rec.HrAgencyRecord | None:
-        """See :meth:`CaseStore.find_hr_agency`."""
-        return self._organisation(_HR_AGENCIES, credit_code)
-
-    def verify_hr_agency(self, credit_code: str, phone: str) -> rec.HrAgencyRecord | None:
-        """See :meth:`CaseStore.verify_hr_agency`."""
-        return self._organisation(_HR_AGENCIES, credit_code, phone)
-
-    def list_placements(self, credit_code: str, *, access: AccessContext) -> list[rec.PlacementRecord]:
-        """See :meth:`CaseStore.list_placements`."""
-        return self._people_of(_HR_AGENCIES, credit_code, access)
-
-    def _organisation(self, api: _OrganisationApi, credit_code: str, phone: str | None = None) -> Any:
-        """The organisation with this code (and contact phone, when given), or ``None``."""
+    def _organisation(self, kind: str, credit_code: str, phone: str | None = None) -> Any:
+        """See :meth:`CaseStore._organisation`."""
+        api = _APIS[kind]
         if phone is None:
             _, body = self.client.request("GET", f"{api.path}/{_p(credit_code)}", not_found_is_none=True)
         else:
@@ -224,8 +203,9 @@ class HttpCaseStore(CaseStore):
             _, body = self.client.request("POST", f"{api.path}/verify", json=payload, not_found_is_none=True)
         return from_json(api.record, body[api.key]) if body else None
 
-    def _people_of(self, api: _OrganisationApi, credit_code: str, access: AccessContext) -> list[Any]:
-        """The organisation's employments or placements (audited on the other side)."""
+    def _people_of(self, kind: str, credit_code: str, access: AccessContext) -> list[Any]:
+        """See :meth:`CaseStore._people_of` (audited on the other side)."""
+        api = _APIS[kind]
         _, body = self.client.request(
             "GET", f"{api.path}/{_p(credit_code)}/{api.people}", headers=access_headers(access), not_found_is_none=True
         )

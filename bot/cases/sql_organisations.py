@@ -22,6 +22,13 @@ from bot.cases.sql_base import SqlStoreBase, phone_matches, row_to_record
 R = TypeVar("R")
 
 
+# Each kind of organisation: its table, its record, the table of its people's jobs and their record.
+_ORGANISATIONS: dict[str, tuple[Any, Any, Any, Any]] = {
+    "employer": (Employer, rec.EmployerRecord, Employment, rec.EmploymentRecord),
+    "hr_agency": (HrAgency, rec.HrAgencyRecord, Placement, rec.PlacementRecord),
+}
+
+
 class SqlOrganisationQueries(SqlStoreBase):
     """Employers and HR agencies: find, verify, list their people, their subsidy applications."""
 
@@ -43,47 +50,24 @@ class SqlOrganisationQueries(SqlStoreBase):
 
     # --- organisations ------------------------------------------------------------------------------------
 
-    def _find_org(self, model: type[Any], credit_code: str) -> Any:
+    def _organisation(self, kind: str, credit_code: str, phone: str | None = None) -> Any:
+        """See :meth:`CaseStore._organisation`."""
+        model, record = _ORGANISATIONS[kind][:2]
+
         def unit(session: Session) -> Any:
             row = session.execute(
                 select(model).where(model.credit_code == credit_code.strip().upper())
             ).scalar_one_or_none()
-            if row is None:
-                return None
-            return row_to_record(rec.EmployerRecord if model is Employer else rec.HrAgencyRecord, row)
+            return None if row is None else row_to_record(record, row)
 
-        return self._run(unit)
+        found = self._run(unit)
+        if found is None or phone is None:
+            return found
+        return found if phone_matches(found.contact_phone, phone) else None
 
-    def find_employer(self, credit_code: str) -> rec.EmployerRecord | None:
-        """See :meth:`CaseStore.find_employer`."""
-        return self._find_org(Employer, credit_code)
-
-    def verify_employer(self, credit_code: str, phone: str) -> rec.EmployerRecord | None:
-        """See :meth:`CaseStore.verify_employer`."""
-        employer = self.find_employer(credit_code)
-        return employer if employer and phone_matches(employer.contact_phone, phone) else None
-
-    def find_hr_agency(self, credit_code: str) -> rec.HrAgencyRecord | None:
-        """See :meth:`CaseStore.find_hr_agency`."""
-        return self._find_org(HrAgency, credit_code)
-
-    def verify_hr_agency(self, credit_code: str, phone: str) -> rec.HrAgencyRecord | None:
-        """See :meth:`CaseStore.verify_hr_agency`."""
-        agency = self.find_hr_agency(credit_code)
-        return agency if agency and phone_matches(agency.contact_phone, phone) else None
-
-    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[rec.EmploymentRecord]:
-        """See :meth:`CaseStore.list_employments`."""
-        return self._people_of(Employer, Employment, credit_code, access, rec.EmploymentRecord)
-
-    def list_placements(self, credit_code: str, *, access: AccessContext) -> list[rec.PlacementRecord]:
-        """See :meth:`CaseStore.list_placements`."""
-        return self._people_of(HrAgency, Placement, credit_code, access, rec.PlacementRecord)
-
-    def _people_of(
-        self, organisation: Any, job: Any, credit_code: str, access: AccessContext, record: type[R]
-    ) -> list[R]:
-        """The organisation's jobs (employments or placements) with their people, each person's read audited."""
+    def _people_of(self, kind: str, credit_code: str, access: AccessContext) -> list[Any]:
+        """See :meth:`CaseStore._people_of`: the jobs (employments or placements) with their people."""
+        organisation, _, job, record = _ORGANISATIONS[kind]
         code = credit_code.strip().upper()
         owner = job.employer_id if organisation is Employer else job.agency_id
         query = (
@@ -95,7 +79,7 @@ class SqlOrganisationQueries(SqlStoreBase):
         )
         action = "list_employments" if organisation is Employer else "list_placements"
 
-        def unit(session: Session) -> list[R]:
+        def unit(session: Session) -> list[Any]:
             records = []
             for row, person in session.execute(query).all():
                 self._audit(session, access, person.id, action)

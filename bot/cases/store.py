@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from typing import Any
 
 from bot.cases import integrity
 from bot.cases.records import (
@@ -172,31 +173,39 @@ class CaseStore(abc.ABC):
     @abc.abstractmethod
     def _save_status(self, reference: str, status: str) -> StatusItem: ...
 
-    # --- organisations ----------------------------------------------------------------------------------
+    # --- organisations: employers (kind ``employer``) and HR agencies (kind ``hr_agency``) -----------------
 
-    @abc.abstractmethod
     def find_employer(self, credit_code: str) -> EmployerRecord | None:
         """The employer with this unified social credit code, or ``None``."""
+        return self._organisation("employer", credit_code)
 
-    @abc.abstractmethod
-    def verify_employer(self, credit_code: str, phone: str) -> EmployerRecord | None:
-        """The employer when the code and contact phone (11 digits or the last 4) match; else ``None``."""
-
-    @abc.abstractmethod
-    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[EmploymentRecord]:
-        """People employed by the employer (for 以工代训 subsidies). Audited for each person."""
-
-    @abc.abstractmethod
     def find_hr_agency(self, credit_code: str) -> HrAgencyRecord | None:
         """The HR agency with this unified social credit code, or ``None``."""
+        return self._organisation("hr_agency", credit_code)
 
-    @abc.abstractmethod
+    def verify_employer(self, credit_code: str, phone: str) -> EmployerRecord | None:
+        """The employer when the code and contact phone (11 digits or the last 4) match; else ``None``."""
+        return self._organisation("employer", credit_code, phone)
+
     def verify_hr_agency(self, credit_code: str, phone: str) -> HrAgencyRecord | None:
         """The HR agency when the code and contact phone (11 digits or the last 4) match; else ``None``."""
+        return self._organisation("hr_agency", credit_code, phone)
 
-    @abc.abstractmethod
+    def list_employments(self, credit_code: str, *, access: AccessContext) -> list[EmploymentRecord]:
+        """People employed by the employer (for 以工代训 subsidies). Audited for each person."""
+        return self._people_of("employer", credit_code, access)
+
     def list_placements(self, credit_code: str, *, access: AccessContext) -> list[PlacementRecord]:
         """People placed by the HR agency (for the clause-12 subsidy). Audited for each person."""
+        return self._people_of("hr_agency", credit_code, access)
+
+    @abc.abstractmethod
+    def _organisation(self, kind: str, credit_code: str, phone: str | None = None) -> Any:
+        """The organisation of ``kind`` with this code (and this contact phone, when given), or ``None``."""
+
+    @abc.abstractmethod
+    def _people_of(self, kind: str, credit_code: str, access: AccessContext) -> list[Any]:
+        """The employments or placements of the organisation, each person's read audited."""
 
     # --- handoff and audit ------------------------------------------------------------------------------
 
