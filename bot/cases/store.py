@@ -130,28 +130,6 @@ class CaseStore(abc.ABC):
         integrity.check_subsidy_application(applicant, request)
         return self._save_subsidy_application(applicant, request, access)
 
-    # The implementations: the arguments have passed the integrity checks.
-
-    @abc.abstractmethod
-    def _save_registration(
-        self, person: PersonDetails, request: RegistrationRequest, access: AccessContext
-    ) -> tuple[RegistrationRecord, bool]: ...
-
-    @abc.abstractmethod
-    def _save_ride(
-        self, id_number: str, request: RideRequest, access: AccessContext
-    ) -> tuple[TransportRequestRecord, bool]: ...
-
-    @abc.abstractmethod
-    def _save_training_enrolment(
-        self, id_number: str, course: str, access: AccessContext
-    ) -> tuple[TrainingEnrolmentRecord, bool]: ...
-
-    @abc.abstractmethod
-    def _save_subsidy_application(
-        self, applicant: SubsidyApplicant, request: SubsidyRequest, access: AccessContext
-    ) -> tuple[SubsidyApplicationRecord, bool]: ...
-
     @abc.abstractmethod
     def get_status(self, id_number: str, *, access: AccessContext) -> list[StatusItem]:
         """Registration, requests and applications concerning the person, oldest first. Audited."""
@@ -169,9 +147,6 @@ class CaseStore(abc.ABC):
         """
         integrity.check_status(status)
         return self._save_status(reference.strip().upper(), status)
-
-    @abc.abstractmethod
-    def _save_status(self, reference: str, status: str) -> StatusItem: ...
 
     # --- organisations: employers (kind ``employer``) and HR agencies (kind ``hr_agency``) -----------------
 
@@ -199,14 +174,6 @@ class CaseStore(abc.ABC):
         """People placed by the HR agency (for the clause-12 subsidy). Audited for each person."""
         return self._people_of("hr_agency", credit_code, access)
 
-    @abc.abstractmethod
-    def _organisation(self, kind: str, credit_code: str, phone: str | None = None) -> Any:
-        """The organisation of ``kind`` with this code (and this contact phone, when given), or ``None``."""
-
-    @abc.abstractmethod
-    def _people_of(self, kind: str, credit_code: str, access: AccessContext) -> list[Any]:
-        """The employments or placements of the organisation, each person's read audited."""
-
     # --- handoff and audit ------------------------------------------------------------------------------
 
     def create_handoff(
@@ -214,9 +181,6 @@ class CaseStore(abc.ABC):
     ) -> HandoffRecord:
         """Ask a person of the employment service to take over the conversation (转人工)."""
         return self._save_handoff(HandoffAsk(conversation_id, channel, reason, id_number))
-
-    @abc.abstractmethod
-    def _save_handoff(self, handoff: HandoffAsk) -> HandoffRecord: ...
 
     @abc.abstractmethod
     def record_audit(self, access: AccessContext, *, id_number: str | None, action: str) -> None:
@@ -238,3 +202,39 @@ class CaseStore(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release connections; the store must not be used afterwards."""
+
+    # --- what each store implements (the public methods above have checked the arguments) ---------------
+
+    @abc.abstractmethod
+    def _save_registration(
+        self, person: PersonDetails, request: RegistrationRequest, access: AccessContext
+    ) -> tuple[RegistrationRecord, bool]: ...
+
+    @abc.abstractmethod
+    def _save_status(self, reference: str, status: str) -> StatusItem: ...
+
+    @abc.abstractmethod
+    def _save_ride(
+        self, id_number: str, request: RideRequest, access: AccessContext
+    ) -> tuple[TransportRequestRecord, bool]: ...
+
+    @abc.abstractmethod
+    def _save_handoff(self, handoff: HandoffAsk) -> HandoffRecord: ...
+
+    @abc.abstractmethod
+    def _save_training_enrolment(
+        self, id_number: str, course: str, access: AccessContext
+    ) -> tuple[TrainingEnrolmentRecord, bool]: ...
+
+    @abc.abstractmethod
+    def _organisation(self, kind: str, credit_code: str, phone: str | None = None) -> Any:
+        """The organisation of ``kind`` with this code (and this contact phone, when given), or ``None``."""
+
+    @abc.abstractmethod
+    def _save_subsidy_application(
+        self, applicant: SubsidyApplicant, request: SubsidyRequest, access: AccessContext
+    ) -> tuple[SubsidyApplicationRecord, bool]: ...
+
+    @abc.abstractmethod
+    def _people_of(self, kind: str, credit_code: str, access: AccessContext) -> list[Any]:
+        """The employments or placements of the organisation, each person's read audited."""
