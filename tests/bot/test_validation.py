@@ -77,43 +77,6 @@ def test_none_is_refused(validator) -> None:
 # --- ID numbers ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (VALID_ID, VALID_ID),
-        ("11010519491231002x", VALID_ID),
-        (" 110105 19491231 002X ", VALID_ID),
-        ("110105-19491231-002X", VALID_ID),
-        ("１１０１０５１９４９１２３１００２Ｘ", VALID_ID),  # full-width
-        ("371302198503120427", "371302198503120427"),
-    ],
-)
-def test_valid_id_numbers(text: str, expected: str) -> None:
-    assert v.validate_id_number(text, TODAY) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [
-        ("13800138000", "手机号码"),
-        ("+86 138 0013 8000", "手机号码"),
-        ("110105491231002", "15 位的旧身份证"),
-        ("11010519491231002", "应为 18 位，您输入的是 17 位"),
-        ("1101051949123100234", "19 位"),
-        ("11010519491231002Y", "只能由数字组成"),
-        ("1101051949123X0021", "只有最后一位可以是 X"),
-        ("110105194912310021", "校验位不正确"),
-        ("990105194912310021", "地区代码"),
-        ("110105194913310021", "出生日期"),
-        ("110105202701010021", "晚于今天"),
-        ("110105201505050021", "不满 16 周岁"),
-        ("110105190001010021", "超过 100 周岁"),
-    ],
-)
-def test_invalid_id_numbers(text: str, fragment: str) -> None:
-    assert fragment in _raises(v.validate_id_number, text, TODAY)
-
-
 def _with_check(first17: str) -> str:
     return first17 + v.id_check_digit(first17)
 
@@ -259,64 +222,10 @@ def test_free_text() -> None:
 # --- departure dates ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # Spring Festival 2027 is 6 February, so 正月初八 is 13 February.
-        ("正月初八", dt.date(2027, 2, 13)),
-        ("大年初八", dt.date(2027, 2, 13)),
-        ("初八", dt.date(2027, 2, 13)),
-        ("正月初一", dt.date(2027, 2, 6)),
-        ("正月十五", dt.date(2027, 2, 20)),
-        ("元宵节", dt.date(2027, 2, 20)),
-        ("正月二十", dt.date(2027, 2, 25)),
-        ("正月初八出发", dt.date(2027, 2, 13)),
-        ("今天", dt.date(2026, 11, 28)),
-        ("明天", dt.date(2026, 11, 29)),
-        ("后天", dt.date(2026, 11, 30)),
-        ("大后天", dt.date(2026, 12, 1)),
-        ("下周一", dt.date(2026, 11, 30)),
-        ("下下周三", dt.date(2026, 12, 9)),
-        ("下周日", dt.date(2026, 12, 6)),
-        ("星期天", dt.date(2026, 11, 29)),
-        ("周五", dt.date(2026, 12, 4)),
-        ("这周六", dt.date(2026, 11, 28)),
-        ("3月5日", dt.date(2027, 3, 5)),
-        ("3月5号", dt.date(2027, 3, 5)),
-        ("三月五号", dt.date(2027, 3, 5)),
-        ("3.5", dt.date(2027, 3, 5)),
-        ("3/5", dt.date(2027, 3, 5)),
-        ("12月1日", dt.date(2026, 12, 1)),
-        ("11月28日", dt.date(2026, 11, 28)),
-        ("2027-03-05", dt.date(2027, 3, 5)),
-        ("2027年3月5日", dt.date(2027, 3, 5)),
-        ("2027.3.5", dt.date(2027, 3, 5)),
-        ("打算明天走", dt.date(2026, 11, 29)),
-    ],
-)
-def test_departure_dates(text: str, expected: dt.date) -> None:
-    assert v.parse_departure_date(text, TODAY) == expected
-
-
 def test_lunar_date_before_today_moves_to_next_year() -> None:
     # On 1 March 2026 the 2026 正月初八 (24 February) has passed: the next one is in 2027.
     assert v.parse_departure_date("正月初八", dt.date(2026, 3, 1)) == dt.date(2027, 2, 13)
     assert v.parse_departure_date("正月初八", dt.date(2026, 2, 24)) == dt.date(2026, 2, 24)
-
-
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [
-        ("2026-11-01", "不能早于今天"),
-        ("2030-01-01", "太远"),
-        ("2月30日", "不是有效日期"),
-        ("2027-02-30", "不是有效日期"),
-        ("正月三十五", "农历日期"),
-        ("过几天", "没有听懂出发日期"),
-    ],
-)
-def test_departure_dates_invalid(text: str, fragment: str) -> None:
-    assert fragment in _raises(v.parse_departure_date, text, TODAY)
 
 
 def test_spring_festival_table_covers_2020_to_2040() -> None:
@@ -428,12 +337,17 @@ REFUSED = [
 ]
 
 
+def _today(validator: str) -> tuple[dt.date, ...]:
+    """The validators that depend on the date get today's (ID numbers: the age; departures: the next date)."""
+    return (TODAY,) if validator in ("validate_id_number", "parse_departure_date") else ()
+
+
 @pytest.mark.parametrize(("validator", "text", "expected"), ACCEPTED)
 def test_accepted_answers(validator: str, text: str, expected: Any) -> None:
-    value = getattr(v, validator)(text)
+    value = getattr(v, validator)(text, *_today(validator))
     assert (list(value) if isinstance(value, tuple) else value) == expected
 
 
 @pytest.mark.parametrize(("validator", "text", "fragment"), REFUSED)
 def test_refused_answers(validator: str, text: str, fragment: str) -> None:
-    assert fragment in _raises(getattr(v, validator), text)
+    assert fragment in _raises(getattr(v, validator), text, *_today(validator))
