@@ -49,9 +49,9 @@ class Outcome:
     """How one system did on one question."""
 
     question: Question
+    cited: str | None  # the clause number the answer cites, "out_of_scope" or "clarify"
     answer: str
-    cited: str | None
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # the fact patterns the answer does not match
 
     @property
     def all_facts(self) -> bool:
@@ -92,7 +92,7 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
 def check(question: Question, answer: str, cited: str | None) -> Outcome:
     """Match the question's fact patterns against ``answer``."""
     missing = tuple(f for f in question.facts if not re.search(f, answer))
-    return Outcome(question, answer, cited, missing)
+    return Outcome(question=question, cited=cited, answer=answer, missing=missing)
 
 
 def score(outcomes: list[Outcome]) -> Score:
