@@ -2,7 +2,8 @@
 
 Only :mod:`bot.cases.sql_store`, :mod:`bot.cases.admin` and the migrations import this module; everything
 else works with the records in :mod:`bot.cases.records`. Status and category columns hold English codes;
-the lists and their Chinese labels live in :mod:`policy_kb.vocabulary` (CHECKs: :mod:`bot.cases.checks`).
+the lists and their Chinese labels live in :mod:`policy_kb.vocabulary` (CHECKs: :mod:`bot.cases.checks`). The
+declarative base and the columns that kinds of rows share are in :mod:`bot.cases.model_base`.
 """
 
 from __future__ import annotations
@@ -16,60 +17,34 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     event,
     func,
-    text,
 )
-from sqlalchemy.orm import declarative_base, declared_attr, relationship
+from sqlalchemy.orm import relationship
 
 from bot.cases.checks import (
     CATEGORY_CHECK,
     EMPLOYER_KIND_CHECK,
     EMPLOYMENT_STATUS_CHECK,
     LOCAL_OR_AWAY_CHECK,
-    OPEN_REQUEST,
     STATUS_CHECK,
+)
+from bot.cases.model_base import (
+    Base,
+    OrganisationColumns,
+    PersonRequestColumns,
+    RequestColumns,
+    created_column,
+    open_request_unique,
+    updated_column,
 )
 from bot.cases.sealed import Sealed, cipher_for, id_number_hash
 from bot.clock import utcnow
 from bot.privacy import mask_id_number, mask_phone
-
-
-def open_request_unique(name: str, *columns: Any) -> Index:
-    """A unique index over the open rows only (partial index on SQLite and PostgreSQL alike).
-
-    Two identical requests arriving at once can then not both be stored: the second insert fails and its
-    unit of work, retried, finds the first one (see :meth:`bot.cases.sql_store.SqlCaseStore._run`).
-    """
-    where = text(OPEN_REQUEST)
-    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)
-
-
-# Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# SQLAlchemy 1.4 has no type information; the mapped classes are typed as Any for mypy.
-Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-
-
-def _created() -> Column:
-    return Column(DateTime(timezone=True), nullable=False, default=utcnow)
-
-
-def _updated() -> Column:
-    return Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class Person(Base):
@@ -91,8 +66,8 @@ class Person(Base):
     employment_status = Column(String(32), nullable=False, default="unemployed")
     received_work_for_training = Column(Boolean, nullable=False, default=False)
     anonymised_at = Column(DateTime(timezone=True))  # set by the retention purge (bot.cases.retention)
-    created_at = _created()
-    updated_at = _updated()
+    created_at = created_column()
+    updated_at = updated_column()
 
     __table_args__ = (
         CheckConstraint(
@@ -120,17 +95,7 @@ def _hash_id_number(_mapper: Any, connection: Any, target: Person) -> None:
         target.id_number_hash = id_number_hash(cipher_for(connection), target.id_number)
 
 
-class _Organisation:
-    """The columns of every kind of organisation, found by its unified social credit code."""
-
-    id = Column(Integer, primary_key=True)
-    credit_code = Column(String(18), nullable=False, unique=True)
-    name = Column(String(100), nullable=False)
-    county = Column(String(32))
-    created_at = _created()
-
-
-class Employer(_Organisation, Base):
+class Employer(OrganisationColumns, Base):
     """An enterprise, cooperative, assistance workshop, community or satellite factory."""
 
     __tablename__ = "employers"
@@ -157,7 +122,7 @@ class Employment(Base):
     start_date = Column(Date, nullable=False)
     contract_months = Column(Integer)
     with_work_for_training = Column(Boolean, nullable=False, default=False)
-    created_at = _created()
+    created_at = created_column()
 
     employer = relationship(Employer)
     person = relationship(Person)
@@ -165,7 +130,7 @@ class Employment(Base):
     __table_args__ = (UniqueConstraint("employer_id", "person_id", "start_date"),)
 
 
-class HrAgency(_Organisation, Base):
+class HrAgency(OrganisationColumns, Base):
     """A human-resources service agency (人力资源服务机构)."""
 
     __tablename__ = "hr_agencies"
@@ -186,35 +151,13 @@ class Placement(Base):
     outside_home_county = Column(Boolean, nullable=False)
     contract_months = Column(Integer)
     start_date = Column(Date, nullable=False)
-    created_at = _created()
+    created_at = created_column()
 
     agency = relationship(HrAgency)
     person = relationship(Person)
 
 
-class _Request:
-    """The columns of every request with a reference: the reference (set from the row id), status and times."""
-
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(24), unique=True)  # set from the row id right after insert
-    status = Column(String(16), nullable=False, default="submitted")
-    created_at = _created()
-    updated_at = _updated()
-
-
-class _PersonRequest(_Request):
-    """A request that one person makes, any number of times."""
-
-    @declared_attr
-    def person_id(cls) -> Any:
-        return Column(Integer, ForeignKey("persons.id"), nullable=False, index=True)
-
-    @declared_attr
-    def person(cls) -> Any:
-        return relationship(Person)
-
-
-class JobSeekingRegistration(_Request, Base):
+class JobSeekingRegistration(RequestColumns, Base):
     """The one current job-seeking registration (求职登记) of a person."""
 
     __tablename__ = "job_seeking_registrations"
@@ -233,7 +176,7 @@ class JobSeekingRegistration(_Request, Base):
     )
 
 
-class TransportRequest(_PersonRequest, Base):
+class TransportRequest(PersonRequestColumns, Base):
     """A “点对点” ride to work (clause 13)."""
 
     __tablename__ = "transport_requests"
@@ -249,7 +192,7 @@ class TransportRequest(_PersonRequest, Base):
     )
 
 
-class TrainingEnrolment(_PersonRequest, Base):
+class TrainingEnrolment(PersonRequestColumns, Base):
     """An enrolment in project-based vocational skills training (clause 14)."""
 
     __tablename__ = "training_enrolments"
@@ -262,7 +205,7 @@ class TrainingEnrolment(_PersonRequest, Base):
     )
 
 
-class SubsidyApplication(_Request, Base):
+class SubsidyApplication(RequestColumns, Base):
     """A subsidy application by a person, an employer or an HR agency under a clause of the policy."""
 
     __tablename__ = "subsidy_applications"
@@ -301,7 +244,7 @@ class SubsidyApplication(_Request, Base):
     )
 
 
-class HandoffRequest(_Request, Base):
+class HandoffRequest(RequestColumns, Base):
     """A request to talk to a person of the public employment service (转人工)."""
 
     __tablename__ = "handoff_requests"
@@ -346,8 +289,8 @@ class StaffAccount(Base):
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime(timezone=True))
     last_login_at = Column(DateTime(timezone=True))
-    created_at = _created()
-    updated_at = _updated()
+    created_at = created_column()
+    updated_at = updated_column()
 
     __table_args__ = (CheckConstraint("role IN ('agent', 'supervisor')", name="role"),)
 
@@ -361,7 +304,7 @@ class StaffSession(Base):
     token_hash = Column(String(64), nullable=False, unique=True)
     account_id = Column(Integer, ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
     csrf_token = Column(String(64), nullable=False)
-    created_at = _created()
+    created_at = created_column()
     last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
@@ -383,7 +326,7 @@ class ContactRecord(Base):
     events = Column(Text, nullable=False, default="[]")
     summary = Column(Text)
     follow_up = Column(Text)
-    started_at = _created()
+    started_at = created_column()
     ended_at = Column(DateTime(timezone=True))
     saved_at = Column(DateTime(timezone=True))
 
@@ -405,7 +348,7 @@ class HandoffAssignment(Base):
     account_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
     contact_id = Column(Integer, ForeignKey("contact_records.id"))
     status = Column(String(16), nullable=False, default="active")
-    taken_at = _created()
+    taken_at = created_column()
     closed_at = Column(DateTime(timezone=True))
 
     __table_args__ = (CheckConstraint("status IN ('active', 'closed')", name="status"),)
@@ -421,7 +364,7 @@ class HandoffMessage(Base):
     channel = Column(String(32), nullable=False)
     account_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False)
     text = Column(Text, nullable=False)
-    created_at = _created()
+    created_at = created_column()
     delivered_at = Column(DateTime(timezone=True))
 
 
@@ -441,7 +384,7 @@ class IdentityLimit(Base):
     attempts = Column(Integer, nullable=False, default=0)
     window_started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     locked_until = Column(DateTime(timezone=True))
-    updated_at = _updated()
+    updated_at = updated_column()
 
 
 class IdentityAttempt(Base):

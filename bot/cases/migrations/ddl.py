@@ -1,6 +1,6 @@
 """Shorthands for the case-database migrations: columns, and tables with constraints named as the models name them.
 
-The names follow :data:`bot.cases.models.NAMING_CONVENTION` (``pk_<table>``, ``uq_<table>_<first column>``,
+The names follow :data:`bot.cases.model_base.NAMING_CONVENTION` (``pk_<table>``, ``uq_<table>_<first column>``,
 ``ck_<table>_<name>``, ``fk_<table>_<column>_<target>``, ``ix_<table>_<column>``), so that later revisions, batch
 mode on SQLite included, can refer to them. A revision must keep creating what it created when it was written:
 change what these helpers produce only together with every revision that calls them.
