@@ -19,7 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.handoff import ActionOfferHuman
 from actions.named import Named
-from policy_kb.answer import Answer, PolicyResponder
+from policy_kb.answer import PolicyResponder
+from policy_kb.reply import Answer
 
 MAX_CHOICES = 3
 # About 1.5 times what each intent gets when the classifier has no idea at all (1 / 44 intents).

@@ -34,8 +34,9 @@ from evaluation.policy_answers import (
     load_questions,
     policy_reply,
 )
-from policy_kb.answer import MAX_MESSAGE_CHARS, PolicyResponder
+from policy_kb.answer import PolicyResponder
 from policy_kb.loader import default_kb
+from policy_kb.reply import MAX_MESSAGE_CHARS
 
 SETS: dict[str, str] = {
     "estimates": "补贴测算（说明了不计入的人）",

@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from policy_kb.answer import PolicyResponder, answer_clause, contact, out_of_scope, responsibility
+from policy_kb.answer import PolicyResponder, answer_clause
+from policy_kb.document_answers import contact, out_of_scope, responsibility
 from policy_kb.estimate import estimate
 from policy_kb.model import Figure, KnowledgeBase
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from policy_kb.answer import answer_clause, validity
+from policy_kb.answer import answer_clause
 from policy_kb.dates import ClauseStatus, clause_status, format_date
+from policy_kb.document_answers import validity
 from policy_kb.model import KnowledgeBase
 
 DOC = "linrenshezi-2021-88"
