@@ -56,6 +56,8 @@ ROUTED_ELSEWHERE = frozenset(
 CLAUSE_INTENT = "ask_clause"
 # A question that is about none of the clauses; inside a form it is answered (scope and hotline) and the form goes on.
 QUESTION_INTENT = "out_of_scope"
+# The employer's subsidy estimate form (actions/employer.py).
+ESTIMATE_INTENT = "estimate_subsidy"
 ORIGINAL_TEXT_OFFER = "回复“原文”可查看条文原文。"
 
 
@@ -347,8 +349,24 @@ class PolicyResponder:
                 or (hits[0].score >= self.retrieval_threshold and self.topic_of_intent(best) == hits[0].item.topic)
             ):
                 return self._clause_answer(hits[0].item, text, on)
+            rate = self._rate_question(ranking, text, on)
+            if rate is not None:
+                return self._clause_answer(rate, text, on)
             return Answer(text="", kind="clarify", extras={"ranking": tuple(ranking)})
         return self.respond(text, name, confidence, on, last_clause_ref)
+
+    def _rate_question(self, ranking: list[Mapping[str, Any]], text: str, on: dt.date) -> Clause | None:
+        """The subsidy clause of an unsure "how much" that is torn between the clause and the estimate form.
+
+        Without a head count there is nothing to estimate: the clause's own rate answers the question (and the
+        estimate can follow when the asker gives numbers).
+        """
+        names = [r.get("name") for r in ranking[:2]]
+        if ESTIMATE_INTENT not in names or (self.count_people(text) or 1) > 1:
+            return None
+        topic = next((self.topic_of_intent(n) for n in names if self.topic_of_intent(n)), None)
+        clause = self.kb.clause_for_topic(topic, on) if topic else None
+        return clause if clause is not None and clause.benefit is not None else None
 
     def _clause_from_ref(self, ref: str | None) -> Clause | None:
         if not ref or "#" not in ref:
