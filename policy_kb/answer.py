@@ -137,6 +137,10 @@ def answer_reference(kb: KnowledgeBase, ref: ClauseReference, on: dt.date) -> An
 
 
 _VALIDITY_RE = re.compile(r"有效|截止|到期|过期|什么时候(?:结束|截止|到期)|还(?:管用|执行|能用)|执行到")
+# A question about how long the document itself runs ("这政策管到哪一年"), never out of scope.
+_DOCUMENT_LIFE_RE = re.compile(
+    r"(?:政策|文件|规定|88号文).{0,6}(?:管到|管多久|管几年|有效|到期|截止|执行到|到哪一?年|哪一?年为止|用到哪)"
+)
 _SENTENCE_RE = re.compile(r"(?<=[。；])")
 
 
@@ -245,7 +249,9 @@ class PolicyResponder:
             return Answer(text="请先告诉我您想看哪一项政策，例如“以工代训的原文”。", kind="original")
         if intent == "out_of_scope" and confident:
             clause = self.matching_clause(text, at_least=self.strong_retrieval)
-            return self._clause_answer(clause, text, on) if clause else out_of_scope(self.kb)
+            if clause:
+                return self._clause_answer(clause, text, on)
+            return validity(self.kb, on) if _DOCUMENT_LIFE_RE.search(text) else out_of_scope(self.kb)
         if intent == "ask_contact" and confident:
             return contact(self.kb, on)
         if intent == "ask_validity" and confident:
@@ -257,7 +263,9 @@ class PolicyResponder:
         if intent == "ask_employer_overview" and confident:
             return employer_overview(self.kb, text, on)
         clause = self.matching_clause(text)
-        return self._clause_answer(clause, text, on) if clause else out_of_scope(self.kb)
+        if clause:
+            return self._clause_answer(clause, text, on)
+        return validity(self.kb, on) if _DOCUMENT_LIFE_RE.search(text) else out_of_scope(self.kb)
 
     def matching_clause(self, text: str, *, at_least: float | None = None) -> Clause | None:
         """The clause the full-text search finds for ``text`` with a score of at least ``at_least``.
@@ -349,11 +357,27 @@ class PolicyResponder:
                 or (hits[0].score >= self.retrieval_threshold and self.topic_of_intent(best) == hits[0].item.topic)
             ):
                 return self._clause_answer(hits[0].item, text, on)
+            document = self._document_question(ranking)
+            if document is not None:
+                return self.respond(text, document, 1.0, on, last_clause_ref)
             rate = self._rate_question(ranking, text, on)
             if rate is not None:
                 return self._clause_answer(rate, text, on)
             return Answer(text="", kind="clarify", extras={"ranking": tuple(ranking)})
         return self.respond(text, name, confidence, on, last_clause_ref)
+
+    @staticmethod
+    def _document_question(ranking: list[Mapping[str, Any]]) -> str | None:
+        """An unsure question about the document itself (its contact unit, validity…) that is clearly that one.
+
+        Such answers state only what the document says about itself, so a clear lead (twice the next meaning)
+        is enough: asking back which was meant would only delay the contact unit or the dates.
+        """
+        scores = [float(r.get("confidence") or 0.0) for r in ranking[:2]] + [0.0]
+        best = ranking[0].get("name") if ranking else None
+        if best in DOCUMENT_INTENTS and scores[0] >= 0.25 and scores[0] >= 2 * scores[1]:
+            return best
+        return None
 
     def _rate_question(self, ranking: list[Mapping[str, Any]], text: str, on: dt.date) -> Clause | None:
         """The subsidy clause of an unsure "how much" that is torn between the clause and the estimate form.
