@@ -134,3 +134,42 @@ def test_contact_and_responsibility_come_from_metadata(kb: KnowledgeBase) -> Non
 def test_out_of_scope_lists_what_is_covered(kb: KnowledgeBase) -> None:
     text = out_of_scope(kb).text
     assert "以工代训" in text and kb.hotline.number in text
+
+
+# --- unsure messages (the fallback fired) -------------------------------------------------------------------
+
+
+def _unsure(text: str, *ranked: tuple[str, float]) -> dict:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, *({"name": n, "confidence": c} for n, c in ranked)]
+    return {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4}, "intent_ranking": ranking}
+
+
+def test_an_unsure_document_question_with_a_clear_lead_is_answered(kb: KnowledgeBase, responder) -> None:
+    answer = responder.respond_single(_unsure("有事该问谁呢", ("ask_contact", 0.38), ("request_human", 0.1)), TODAY)
+    assert answer.kind == "contact" and kb.document(TODAY).contact_unit in answer.text
+
+
+def test_an_unsure_document_question_without_a_clear_lead_is_asked_back(responder) -> None:
+    answer = responder.respond_single(_unsure("有事该问谁呢", ("ask_contact", 0.3), ("request_human", 0.2)), TODAY)
+    assert answer.kind == "clarify"
+
+
+def test_an_unsure_how_much_without_a_head_count_gets_the_clause_rate(responder) -> None:
+    parse = _unsure("招的人一个月能补多少", ("ask_work_for_training", 0.48), ("estimate_subsidy", 0.45))
+    answer = responder.respond_single(parse, dt.date(2021, 10, 1))
+    assert answer.kind == "clause" and answer.clause.number == "一" and "500元" in answer.text
+
+
+def test_an_unsure_how_much_with_a_head_count_is_left_to_the_estimate(responder) -> None:
+    parse = _unsure("招了3个人一个月能补多少", ("ask_work_for_training", 0.48), ("estimate_subsidy", 0.45))
+    assert responder.respond_single(parse, dt.date(2021, 10, 1)).kind == "clarify"
+
+
+@pytest.mark.parametrize("text", ["这政策管到哪一年", "这个文件有效期到什么时候"])
+def test_how_long_the_document_runs_is_never_out_of_scope(kb: KnowledgeBase, responder, text: str) -> None:
+    answer = responder.respond(text, "out_of_scope", 0.9, TODAY)
+    assert answer.kind == "validity" and "2025年12月31日" in answer.text
+
+
+def test_a_question_that_is_really_out_of_scope_stays_so(responder) -> None:
+    assert responder.respond("帮我订一张去北京的机票", "out_of_scope", 0.9, TODAY).kind == "out_of_scope"
