@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,10 +22,22 @@ from bot.cases.sql_base import SqlStoreBase, phone_matches, row_to_record
 R = TypeVar("R")
 
 
-# Each kind of organisation: its table, its record, the table of its people's jobs and their record.
-_ORGANISATIONS: dict[str, tuple[Any, Any, Any, Any]] = {
-    "employer": (Employer, rec.EmployerRecord, Employment, rec.EmploymentRecord),
-    "hr_agency": (HrAgency, rec.HrAgencyRecord, Placement, rec.PlacementRecord),
+class _Kind(NamedTuple):
+    """One kind of organisation: its table and record, the table of its people's jobs, their record, the audit."""
+
+    table: Any
+    record: Any
+    jobs: Any
+    owner: str  # the jobs' column that refers to the organisation
+    job_record: Any
+    audit_action: str
+
+
+_KINDS = {
+    "employer": _Kind(
+        Employer, rec.EmployerRecord, Employment, "employer_id", rec.EmploymentRecord, "list_employments"
+    ),
+    "hr_agency": _Kind(HrAgency, rec.HrAgencyRecord, Placement, "agency_id", rec.PlacementRecord, "list_placements"),
 }
 
 
@@ -52,7 +64,7 @@ class SqlOrganisationQueries(SqlStoreBase):
 
     def _organisation(self, kind: str, credit_code: str, phone: str | None = None) -> Any:
         """See :meth:`CaseStore._organisation`."""
-        model, record = _ORGANISATIONS[kind][:2]
+        model, record = _KINDS[kind].table, _KINDS[kind].record
 
         def unit(session: Session) -> Any:
             row = session.execute(
@@ -67,9 +79,9 @@ class SqlOrganisationQueries(SqlStoreBase):
 
     def _people_of(self, kind: str, credit_code: str, access: AccessContext) -> list[Any]:
         """See :meth:`CaseStore._people_of`: the jobs (employments or placements) with their people."""
-        organisation, _, job, record = _ORGANISATIONS[kind]
+        organisation, _, job, owner_column, record, action = _KINDS[kind]
         code = credit_code.strip().upper()
-        owner = job.employer_id if organisation is Employer else job.agency_id
+        owner = getattr(job, owner_column)
         query = (
             select(job, Person)
             .join(organisation, owner == organisation.id)
@@ -77,7 +89,6 @@ class SqlOrganisationQueries(SqlStoreBase):
             .where(organisation.credit_code == code)
             .order_by(job.start_date, job.id)
         )
-        action = "list_employments" if organisation is Employer else "list_placements"
 
         def unit(session: Session) -> list[Any]:
             records = []
