@@ -42,6 +42,8 @@ class Settings:
     tracker_db_url: str = DEFAULT_TRACKER_DB_URL
     tracker_pool_size: int = 5
     tracker_max_overflow: int = 5
+    tracker_cache_size: int = 2000
+    tracker_cache_seconds: int = 900
     sanic_workers: int = 1
     wechat_token: str = ""
     wechat_appid: str = ""
@@ -148,6 +150,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         tracker_db_url=env.get("TRACKER_DB_URL", "") or DEFAULT_TRACKER_DB_URL,
         tracker_pool_size=_count(env, "TRACKER_POOL_SIZE", 5, minimum=1),
         tracker_max_overflow=_count(env, "TRACKER_MAX_OVERFLOW", 5),
+        tracker_cache_size=_count(env, "TRACKER_CACHE_SIZE", 2000),
+        tracker_cache_seconds=_count(env, "TRACKER_CACHE_SECONDS", 900),
         sanic_workers=_count(env, "SANIC_WORKERS", 1, minimum=1),
         wechat_token=env.get("WECHAT_TOKEN", ""),
         wechat_appid=env.get("WECHAT_APPID", ""),

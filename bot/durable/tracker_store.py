@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -35,12 +36,16 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import attributes, sessionmaker
 
 from bot import crypto
 from bot import settings as settings_mod
+from bot.cases.sql_base import sqlite_pool
+from bot.durable.session_cache import SessionCache, Version
 from bot.privacy import PERSONAL_SLOTS
 
 logger = logging.getLogger(__name__)
@@ -214,7 +219,7 @@ def build_engine(url: str, pool_size: int, max_overflow: int) -> sa.engine.Engin
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **sqlite_pool(url))
 
         @sa_event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
@@ -256,6 +261,21 @@ async def _watched(what: str, call: Awaitable[T]) -> T:
     return result
 
 
+def _event_row(sender_id: str, event: Event) -> tuple[Any, str]:
+    """The row Rasa's ``SQLTrackerStore.save`` writes for ``event``, and the event's JSON in clear."""
+    data = event.as_dict()
+    text = json.dumps(data)
+    row = EventRow(
+        sender_id=sender_id,
+        type_name=event.type_name,
+        timestamp=data.get("timestamp"),
+        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        action_name=data.get("name"),
+        data=text,
+    )
+    return row, text
+
+
 class ProtectedSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store with encrypted personal data, sized pool, extra indexes and health.
 
@@ -292,15 +312,68 @@ class ProtectedSQLTrackerStore(SQLTrackerStore):
         create_indexes(self.engine)
         _install_hooks()
         _CODECS[self.engine] = EventCodec(cipher)
+        self._sessions = SessionCache(cfg.tracker_cache_size, cfg.tracker_cache_seconds)
         HEALTH.store_class = type(self).__name__
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the tracker's new events (personal data encrypted)."""
-        await _watched("保存", super().save(tracker))
+        """Store the tracker's new events (personal data encrypted) and publish them to the event broker."""
+        await _watched("保存", self._save_new_events(tracker))
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the latest session of ``sender_id``."""
-        return await _watched("读取", super().retrieve(sender_id))
+        return await _watched("读取", self._retrieve_latest(sender_id))
+
+    def _version(self, session: Any, sender_id: str) -> Version:
+        count, last_id = (
+            session.query(sa.func.count(EventRow.id), sa.func.max(EventRow.id))
+            .filter(EventRow.sender_id == sender_id)
+            .one()
+        )
+        return int(count), int(last_id or 0)
+
+    async def _retrieve_latest(self, sender_id: str) -> DialogueStateTracker | None:
+        # Rasa's SQLTrackerStore._retrieve(sender_id, fetch_events_from_all_sessions=False), read from the
+        # session cache when the conversation's rows are unchanged since it was filled.
+        with self.session_scope() as session:
+            version = self._version(session, sender_id)  # before the rows: a later write only causes a miss
+            cached = self._sessions.get(sender_id, version)
+            if cached is not None:
+                events = cached.events
+            else:
+                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                events = [row.data for row in rows]  # decrypted by the load hook
+                if events:
+                    self._sessions.put(sender_id, events, version)
+        if not (self.domain and events):
+            return None
+        return DialogueStateTracker.from_dict(sender_id, json.loads("[" + ",".join(events) + "]"), self.domain.slots)
+
+    async def _save_new_events(self, tracker: DialogueStateTracker) -> None:
+        # Rasa's SQLTrackerStore.save, without its second load of the conversation: Rasa's stream_events
+        # retrieves the stored session only to count its events, which the cache (or one COUNT) already knows.
+        sender_id = tracker.sender_id
+        with self.session_scope() as session:
+            version = self._version(session, sender_id)
+            cached = self._sessions.get(sender_id, version)
+            stored_events = cached.events if cached is not None else ([] if version == (0, 0) else None)
+            stored = (
+                len(stored_events)
+                if stored_events is not None
+                else self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+            )
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, sender_id)
+            written = [_event_row(sender_id, event) for event in new_events]
+            rows, texts = [row for row, _ in written], [text for _, text in written]
+            session.add_all(rows)
+            session.flush()  # assigns the ids, which a read after the commit would fetch one by one
+            last_id = max((row.id for row in rows), default=version[1])
+            session.commit()
+        if stored_events is not None and not any(isinstance(event, SessionStarted) for event in new_events):
+            self._sessions.put(sender_id, stored_events + texts, (version[0] + len(rows), last_id))
+        else:  # a new session starts: its first retrieve reads it from the database
+            self._sessions.drop(sender_id)
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         """The tracker of every session of ``conversation_id``."""
