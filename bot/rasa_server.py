@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.rasa_runtime import apply_all
 
-    apply_all()  # the pinned fixes, as `python -m bot.rasa_runtime` applies them
+    apply_all(cfg.rasa_session_turns)  # the pinned fixes, as `python -m bot.rasa_runtime` applies them
     sys.argv = ["rasa", "run", *args, "--enable-api", "--auth-token", cfg.rasa_api_token]
     rasa_main()
     return 0

@@ -44,6 +44,7 @@ class Settings:
     tracker_max_overflow: int = 5
     tracker_cache_size: int = 2000
     tracker_cache_seconds: int = 900
+    rasa_session_turns: int = 10
     sanic_workers: int = 1
     wechat_token: str = ""
     wechat_appid: str = ""
@@ -152,6 +153,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         tracker_max_overflow=_count(env, "TRACKER_MAX_OVERFLOW", 5),
         tracker_cache_size=_count(env, "TRACKER_CACHE_SIZE", 2000),
         tracker_cache_seconds=_count(env, "TRACKER_CACHE_SECONDS", 900),
+        rasa_session_turns=_count(env, "RASA_SESSION_TURNS", 10),
         sanic_workers=_count(env, "SANIC_WORKERS", 1, minimum=1),
         wechat_token=env.get("WECHAT_TOKEN", ""),
         wechat_appid=env.get("WECHAT_APPID", ""),

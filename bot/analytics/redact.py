@@ -12,6 +12,7 @@ from collections import OrderedDict
 from typing import Any
 
 from bot.privacy import PERSONAL_SLOTS, mask_pii
+from bot.rasa_runtime.session_rollover import is_continuation
 
 MAX_TEXT = 500
 # Slots whose values say nothing about who the user is (requested_slot holds a slot's name).
@@ -31,10 +32,11 @@ def redact_event(event: dict[str, Any], asked: str | None = None) -> dict[str, A
             slot is personal: the answer to "您的姓名" is a name).
 
     Returns:
-        The redacted event, or ``None`` for event types the dashboard does not use.
+        The redacted event, or ``None`` for event types the dashboard does not use and for the events that
+        continue a long conversation in a new session (:mod:`bot.rasa_runtime.session_rollover`).
     """
     kind = event.get("event")
-    if kind not in KEPT_EVENTS:
+    if kind not in KEPT_EVENTS or is_continuation(event):  # a long conversation's next session: no news
         return None
     out: dict[str, Any] = {
         "event": kind,

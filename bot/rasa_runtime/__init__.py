@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import logging
 
-from bot.rasa_runtime import action_validation, event_lookup
+from bot.rasa_runtime import action_validation, event_lookup, session_rollover
 
 logger = logging.getLogger(__name__)
 
 PATCHES = (action_validation, event_lookup)
 
 
-def apply_all() -> list[str]:
-    """Apply every fix that matches the installed Rasa; returns the names of those applied."""
+def apply_all(session_turns: int = session_rollover.DEFAULT_SESSION_TURNS) -> list[str]:
+    """Apply every fix that matches the installed Rasa; returns the names of those applied.
+
+    ``session_turns`` (``RASA_SESSION_TURNS``): user turns after which a session is continued in a new one
+    (:mod:`bot.rasa_runtime.session_rollover`); 0 leaves Rasa's sessions as they are.
+    """
     applied = []
     for patch in PATCHES:
         if patch.apply():
             applied.append(patch.__name__.rsplit(".", 1)[-1])
+    if session_turns > 0 and session_rollover.apply(session_turns):
+        applied.append("session_rollover")
     return applied
