@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from loopback import postgres_schema
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -20,25 +19,6 @@ from bot.durable import tracker_store as ts
 from bot.durable.session_cache import SessionCache
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
-
-
-@pytest.fixture
-def cfg() -> settings_mod.Settings:
-    return settings_mod.load({"CASE_DATA_KEY": crypto.generate_key()})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
-        return
-    with postgres_schema(request.getfixturevalue("pg_base_url"), "cache") as url:
-        yield url
 
 
 @pytest.fixture

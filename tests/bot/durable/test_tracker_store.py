@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,33 +13,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import crypto
-from bot import settings as settings_mod
 from bot.durable import tracker_store as ts
 from bot.durable.health import health_report
 
 ROOT = Path(__file__).resolve().parents[3]
 ID_NUMBER, PHONE = "371302198503120427", "17000000001"
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
-
-
-@pytest.fixture
-def cfg() -> settings_mod.Settings:
-    return settings_mod.load({"CASE_DATA_KEY": crypto.generate_key()})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh tracker database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
-        return
-    with postgres_schema(request.getfixturevalue("pg_base_url"), "tracker") as url:
-        yield url
 
 
 def _registration_tracker(sender: str, domain: Domain) -> DialogueStateTracker:
