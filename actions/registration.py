@@ -47,6 +47,10 @@ class ValidateJobSeekingForm(Named, AssistantFormValidation):
 
     action_name = "validate_job_seeking_form"
 
+    def correctable_slots(self) -> dict[str, Any]:
+        """Every registration answer can be corrected in passing, while answering a later question."""
+        return slot_parsers(services.today())
+
     async def _validate(self, slot: str, value: Any, dispatcher, tracker) -> dict[str, Any]:
         return await self.validated(slot, value, dispatcher, tracker, slot_parsers(services.today())[slot])
 

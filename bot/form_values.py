@@ -71,6 +71,7 @@ _FIELD_WORDS: tuple[tuple[str, str], ...] = (
     ("叫", "person_name"),
     ("县区", "county"),
     ("户籍", "county"),
+    ("户口", "county"),
     ("所在地", "county"),
     ("县", "county"),
     ("区", "county"),
@@ -134,3 +135,24 @@ def parse_corrections(text: str) -> list[Correction]:
         return found
     single = parse_correction(text)
     return [single] if single else []
+
+
+# "…，哎不对，…": the speaker corrects themself in the middle of an answer.
+_SELF_CORRECTION_RE = re.compile(
+    r"[，,。.;；!！\s]*(?:哎呀|哎|唉|哦|噢|诶|呃)?[，,\s]*"
+    r"(?:不对不对|不对|说错了|搞错了|弄错了|记错了|更正一下|纠正一下)[了啊呀]?[，,。.!！\s]*"
+)
+
+
+def split_self_correction(text: str) -> tuple[str, str] | None:
+    """``脱贫户。哎不对 俺户口前年迁到河东区了`` → (``脱贫户``, ``俺户口前年迁到河东区了``).
+
+    The answer before the correction (``""`` when the message starts with it) and what follows; ``None`` when
+    the message corrects nothing or the correction says nothing more (a bare ``不对`` is a no).
+    """
+    compact = unicodedata.normalize("NFKC", text or "").strip()
+    match = _SELF_CORRECTION_RE.search(compact)
+    if match is None:
+        return None
+    before, after = compact[: match.start()].strip(" ，,。."), compact[match.end() :].strip(" ，,。.")
+    return (before, after) if after else None

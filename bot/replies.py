@@ -44,6 +44,33 @@ def numbered_status_lines(items: Sequence[StatusItem]) -> list[str]:
     return [f"{i}. {status_line(item)}" for i, item in enumerate(items, 1)]
 
 
+_FIELD_LABELS = {
+    "person_name": "姓名",
+    "id_number": "身份证号",
+    "phone": "手机号",
+    "county": "所在县区",
+    "person_category": "人员类别",
+    "work_wanted": "想找的工作",
+    "work_location": "就业意向",
+}
+
+
+def correction_notice(changed: Mapping[str, Any]) -> str:
+    """``已把所在县区改为河东区。``: what a correction inside an answer changed (ID and phone masked)."""
+    shown = {
+        "id_number": lambda v: mask_id_number(v),
+        "phone": lambda v: mask_phone(v),
+        "person_category": lambda v: label(PERSON_CATEGORY_LABELS, v),
+        "work_location": lambda v: label(LOCAL_OR_AWAY_LABELS, v),
+    }
+    parts = [
+        f"{_FIELD_LABELS[slot]}改为{shown.get(slot, str)(value)}"
+        for slot, value in changed.items()
+        if slot in _FIELD_LABELS
+    ]
+    return f"好的，已把{'，'.join(parts)}。" if parts else ""
+
+
 def registration_summary(slots: Mapping[str, Any]) -> str:
     """The summary the user confirms; ID number and phone are masked even for their owner."""
     yes_no = {True: "需要", False: "不需要"}

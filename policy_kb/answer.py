@@ -322,6 +322,7 @@ class PolicyResponder:
         parts = split_questions(parse.get("text") or "")
         if len(parts) < 2:
             return answer
+        answer = self._first_question_first(answer, parts, on)
         extras: list[tuple[str, Clause | None]] = []
         seen = {answer.clause.number if answer.clause else None}
         validity_added = False
@@ -334,6 +335,23 @@ class PolicyResponder:
                 validity_added = True
                 extras.append((part, None))
         return combine(self.kb, answer, parts[0], extras, on) if extras else answer
+
+    def _first_question_first(self, answer: Answer, parts: list[str], on: dt.date) -> Answer:
+        """The answer to the first question when the classifier answered a later one.
+
+        The classifier reads a message as a whole and may pick the topic of its second question; when the first
+        question clearly finds another clause and a later question finds the classifier's, the questions are
+        answered in the order they were asked.
+        """
+        if answer.kind != "clause" or answer.clause is None:
+            return answer
+        first = self.retriever.search(parts[0], limit=1)
+        if not first or first[0].score < self.retrieval_threshold or first[0].item.number == answer.clause.number:
+            return answer
+        later = [self.retriever.search(part, limit=1) for part in parts[1:]]
+        if not any(hits and hits[0].item.number == answer.clause.number for hits in later):
+            return answer
+        return self._clause_answer(first[0].item, parts[0], on)
 
     def respond_single(self, parse: Mapping[str, Any], on: dt.date, last_clause_ref: str | None = None) -> Answer:
         """Answer a Rasa parse result (``text``, ``intent``, ``intent_ranking``).

@@ -27,14 +27,34 @@ _SPLIT_RE = re.compile(
 _MIN_PART = 4
 
 
+_THAT_RE = re.compile(r"^那个\s*|那个(?=\s*[\u4e00-\u9fff]{2})")
+# A greeting in front of a long message ("你好我是帮扶车间的负责人…") is noise as well; before a few words
+# ("您好 有人值班没", "你好 请问一下") it is what the message says.
+_GREETING_RE = re.compile(r"^(?:你好|您好)[呀啊]?[,，!！\s]*(?=\S.{9,})")
+
+
+def filler_free_positions(text: str) -> list[int]:
+    """The positions of ``text`` that remain once the noise of calls and voice input is cut out.
+
+    The cuts repeat until none applies (removing "喂" can leave a lone "嗯" at the start); positions refer to
+    ``text`` as given, so a caller can keep a map back to what was typed (see ``bot.nlu.text``).
+    """
+    kept = list(range(len(text)))
+    while True:
+        current = "".join(text[i] for i in kept)
+        spans = [
+            m.span() for r in (_FILLER_RE, _GREETING_RE, _THAT_RE) for m in r.finditer(current) if m.end() > m.start()
+        ]
+        if not spans:
+            return kept
+        cut = {i for start, end in spans for i in range(start, end)}
+        kept = [p for i, p in enumerate(kept) if i not in cut]
+
+
 def strip_filler(text: str) -> str:
     """``喂喂能听见不俺想问那个公益岗一次签几年啊`` → ``俺想问公益岗一次签几年啊``."""
     text = unicodedata.normalize("NFKC", text or "")
-    previous = None
-    while previous != text:
-        previous = text
-        text = _FILLER_RE.sub("", text)
-    text = re.sub(r"^那个\s*|那个(?=\s*[\u4e00-\u9fff]{2})", "", text)
+    text = "".join(text[i] for i in filler_free_positions(text))
     text = re.sub(r"\s+", " ", text)
     return _LEADING_NOISE_RE.sub("", text).strip()
 

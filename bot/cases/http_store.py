@@ -45,6 +45,7 @@ so to the user.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -189,6 +190,16 @@ class HttpCaseStore(CaseStore):
     def _save_status(self, reference: str, status: str) -> rec.StatusItem:
         """See :meth:`CaseStore.set_status`."""
         _, body = self.client.request("PUT", f"/statuses/{_p(reference)}", json={"status": status})
+        return from_json(rec.StatusItem, body["item"])
+
+    def _save_departure_date(self, reference: str, departure_date: dt.date, access: AccessContext) -> rec.StatusItem:
+        """See :meth:`CaseStore.change_departure_date`."""
+        _, body = self.client.request(
+            "PUT",
+            f"/transport-requests/{_p(reference)}/departure-date",
+            json={"departure_date": departure_date.isoformat()},
+            headers=access_headers(access),
+        )
         return from_json(rec.StatusItem, body["item"])
 
     # --- organisations ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ retried and finds the winner's row. The schema comes from the Alembic migrations
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.cases import sealed
 from bot.cases.errors import (
     CaseRequestRefused,
     IdentityMismatch,
+    InvalidRequest,
     OrganisationNotFound,
     ReferenceNotFound,
 )
@@ -260,6 +262,34 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
             row.updated_at = utcnow()
             session.flush()
             return self._status_item(kind, row)
+
+        return self._run(unit)
+
+    def _save_departure_date(self, reference: str, departure_date: dt.date, access: AccessContext) -> rec.StatusItem:
+        """See :meth:`CaseStore.change_departure_date`."""
+
+        def unit(session: Session) -> rec.StatusItem:
+            row = session.execute(
+                select(TransportRequest).where(TransportRequest.reference == reference)
+            ).scalar_one_or_none()
+            if row is None or row.status in CLOSED_STATUSES:
+                raise ReferenceNotFound()
+            clash = session.execute(
+                select(TransportRequest.id).where(
+                    TransportRequest.person_id == row.person_id,
+                    TransportRequest.destination == row.destination,
+                    TransportRequest.departure_date == departure_date,
+                    TransportRequest.id != row.id,
+                    TransportRequest.status.not_in(CLOSED_STATUSES),
+                )
+            ).first()
+            if clash is not None:
+                raise InvalidRequest("您已经报过这一天去同一个地方的“点对点”出行，不用再改。")
+            self._audit(session, access, row.person_id, "transport_change")
+            row.departure_date = departure_date
+            row.updated_at = utcnow()
+            session.flush()
+            return self._status_item("transport_request", row)
 
         return self._run(unit)
 

@@ -148,6 +148,15 @@ class CaseStore(abc.ABC):
         integrity.check_status(status)
         return self._save_status(reference.strip().upper(), status)
 
+    def change_departure_date(self, reference: str, departure_date: dt.date, *, access: AccessContext) -> StatusItem:
+        """Move an open “点对点” request to another day (its verified owner asked for it in the chat).
+
+        Raises:
+            ReferenceNotFound: no open transport request has this reference.
+            InvalidRequest: the person already has an open request to the same place on that day.
+        """
+        return self._save_departure_date(reference.strip().upper(), departure_date, access)
+
     # --- organisations: employers (kind ``employer``) and HR agencies (kind ``hr_agency``) -----------------
 
     def find_employer(self, credit_code: str) -> EmployerRecord | None:
@@ -212,6 +221,9 @@ class CaseStore(abc.ABC):
 
     @abc.abstractmethod
     def _save_status(self, reference: str, status: str) -> StatusItem: ...
+
+    @abc.abstractmethod
+    def _save_departure_date(self, reference: str, departure_date: dt.date, access: AccessContext) -> StatusItem: ...
 
     @abc.abstractmethod
     def _save_ride(

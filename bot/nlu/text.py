@@ -1,6 +1,6 @@
 """Normalise what people type before NLU, keeping a map back to the original characters.
 
-:func:`normalize` rewrites a message in five steps, each of which keeps, for every character it outputs,
+:func:`normalize` rewrites a message in six steps, each of which keeps, for every character it outputs,
 the span of the original text that character came from:
 
 1. characters: zero-width characters and emoji removed; full-width letters, digits and ASCII symbols made
@@ -8,10 +8,13 @@ the span of the original text that character came from:
    becomes a space; traditional and variant characters become simplified (:mod:`bot.nlu.variants`);
 2. whitespace runs become one space, and the ends are stripped;
 3. repeated punctuation is collapsed (``？？？`` → ``？``, ``!!!!`` → ``!``);
-4. Chinese numerals that are quantities become digits (``五百元`` → ``500元``, ``三个人`` → ``3个人``,
+4. the noise of calls and voice input (``喂喂能听见不``, ``那个啥``, a lone ``嗯``, a leading ``你好``) is cut out
+   (:func:`policy_kb.message.filler_free_positions`) when enough of the message remains to say something, so the
+   classifier reads what the caller asks rather than the greeting; a message of only noise is kept as it is;
+5. Chinese numerals that are quantities become digits (``五百元`` → ``500元``, ``三个人`` → ``3个人``,
    ``两千五`` → ``2500``); numerals inside words (``一起``, ``万一``, ``十分``, ``统一``, ``一县一品``,
    ``第一``, ``正月初八``, ``一次性``) stay as they are;
-5. long letter-and-digit codes (ID numbers with ``x``, credit codes) are upper-cased, as the regexes expect.
+6. long letter-and-digit codes (ID numbers with ``x``, credit codes) are upper-cased, as the regexes expect.
 
 Nothing here knows about Rasa; :mod:`bot.nlu.normalizer` and :mod:`bot.nlu.span_restorer` wrap it.
 """
@@ -28,6 +31,7 @@ from typing import Any
 from bot.characters import is_emoji
 from bot.nlu.variants import variant_table
 from bot.validation.numerals import parse_chinese_number
+from policy_kb.message import filler_free_positions
 
 # Full-width punctuation that Chinese text uses as such: kept, so a sentence keeps its Chinese punctuation.
 CHINESE_PUNCTUATION = frozenset("！，：；？（）")
@@ -231,6 +235,20 @@ def _is_quantity(text: str, start: int, end: int) -> bool:
     return not (run == "一" and unit == "块" and not text.startswith("块钱", end))
 
 
+# What must remain, in letters and digits, for the noise to be cut out (``喂 你好`` stays a greeting).
+_MIN_AFTER_FILLER = 4
+
+
+def _drop_filler(chars: list[_Char]) -> list[_Char]:
+    text = "".join(c for c, _, _ in chars)
+    kept = [chars[i] for i in filler_free_positions(text)]
+    if len(kept) == len(chars) or sum(c.isalnum() for c, _, _ in kept) < _MIN_AFTER_FILLER:
+        return chars
+    while kept and (kept[0][0].isspace() or unicodedata.category(kept[0][0]).startswith("P")):
+        kept.pop(0)
+    return _collapse_whitespace(kept)
+
+
 def _convert_numerals(chars: list[_Char]) -> list[_Char]:
     text = "".join(c for c, _, _ in chars)
     out: list[_Char] = []
@@ -260,6 +278,7 @@ def normalize(original: str) -> Normalized:
     chars = _map_characters(original)
     chars = _collapse_whitespace(chars)
     chars = _collapse_punctuation(chars)
+    chars = _drop_filler(chars)
     chars = _convert_numerals(chars)
     chars = _upper_codes(chars)
     return Normalized(

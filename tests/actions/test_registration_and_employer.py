@@ -129,3 +129,28 @@ async def test_case_store_down_at_submission_keeps_every_answer_and_retry_submit
     assert confirmed == {"registration_confirmed": True}
     await ActionSubmitRegistration().run(dispatcher, tracker_for("重试", "inform", slots=NEW_PERSON), domain)
     assert "已登记" in dispatcher.messages[-1]["text"]
+
+
+async def test_stopping_a_form_with_answers_asks_first_and_keeps_the_form(tracker_for, dispatcher, domain):
+    tracker = tracker_for("算了", "stop", slots=NEW_PERSON)
+    tracker.events = [
+        {"event": "active_loop", "name": "job_seeking_form"},
+        {"event": "slot", "name": "requested_slot", "value": "wants_training"},
+        {"event": "active_loop", "name": None},
+        {"event": "slot", "name": "requested_slot", "value": None},
+    ]
+    events = await ActionStopForm().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_confirm_stop"]
+    assert dispatcher.messages[0]["answered"] >= 5
+    assert (events[0]["event"], events[0]["name"]) == ("active_loop", "job_seeking_form")  # form goes on
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == {
+        "requested_slot": "wants_training",
+        "stop_pending": True,
+    }
+    # The same stop from the ways-out button, or once confirmed, stops at once.
+    for text, slots in (("/stop", NEW_PERSON), ("算了", {**NEW_PERSON, "stop_pending": True})):
+        stopped = tracker_for(text, "stop", slots=slots)
+        stopped.events = tracker.events
+        events = await ActionStopForm().run(dispatcher, stopped, domain)
+        assert dispatcher.messages[-1]["response"] == "utter_form_stopped"
+        assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == dict.fromkeys(FORM_SLOTS)

@@ -205,3 +205,41 @@ def test_several_corrections_in_one_message(servers) -> None:
     assert "沂南县" in summary
     fixed = say("fix2", "县区改成河东区 想找的工作就写保洁")
     assert "已修改" in fixed and "河东区" in fixed and "保洁" in fixed
+
+
+def test_a_correction_inside_an_answer_changes_the_earlier_answer(servers) -> None:
+    say = servers.say
+    for answer in ["我想登记找工作", _new_id(954), "13912345695", "郑测试"]:
+        say("fix-in-passing", answer)
+    assert "哪一类" in say("fix-in-passing", "兰山")
+    reply = say("fix-in-passing", "脱贫户。哎不对 俺户口前年迁到河东区了")
+    assert "已把所在县区改为河东区" in reply and "想找什么" in reply  # the category was taken, the form went on
+    for answer in ["保洁", "本地"]:
+        say("fix-in-passing", answer)
+    summary = say("fix-in-passing", "不用")
+    assert "所在县区：河东区" in summary and "脱贫" in summary.split("人员类别：", 1)[1].split("\n", 1)[0]
+
+
+def test_a_stop_that_would_lose_answers_is_confirmed_first(servers) -> None:
+    say = servers.say
+    person = _new_id(955)
+    for answer in ["我想登记找工作", person, "13912345694", "王测试"]:
+        say("stop-confirm", answer)
+    asked = say("stop-confirm", "算了")
+    assert "确定不办了吗" in asked and "县区" in asked and "已停止" not in asked
+    assert "县区" in say("stop-confirm", "不")  # no: the same question again, the answers kept
+    assert "哪一类" in say("stop-confirm", "费县")
+    assert "确定不办了吗" in say("stop-confirm", "不办了")
+    assert "已停止办理" in say("stop-confirm", "是")
+    say("stop-check-2", "查进度")
+    say("stop-check-2", person)
+    assert "核对不上" in say("stop-check-2", "13912345694")  # nothing was saved
+
+
+def test_answering_the_question_after_a_stop_question_goes_on(servers) -> None:
+    say = servers.say
+    for answer in ["我想登记找工作", _new_id(956), "13912345693", "冯测试"]:
+        say("stop-answer", answer)
+    assert "确定不办了吗" in say("stop-answer", "不登了")
+    assert "哪一类" in say("stop-answer", "沂南")  # the answer to the question is taken as one
+    assert "已停止" not in say("stop-answer", "脱贫户")

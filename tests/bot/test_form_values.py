@@ -103,3 +103,29 @@ def test_several_corrections_in_one_message(text: str, expected: list[tuple[str,
     from bot.form_values import parse_corrections
 
     assert [(c.slot, c.value) for c in parse_corrections(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("脱贫户。哎不对 俺户口前年迁到河东区了", ("脱贫户", "俺户口前年迁到河东区了")),
+        ("兰山，哎不对，是河东", ("兰山", "是河东")),
+        ("不对不对 手机号是13912345678", ("", "手机号是13912345678")),
+        ("进厂 说错了 名字叫王五", ("进厂", "名字叫王五")),
+        ("脱贫户", None),
+        ("不对", None),  # a bare no corrects nothing
+        ("哎呀不对了", None),
+    ],
+)
+def test_a_correction_inside_an_answer_is_split_off(text: str, expected: tuple[str, str] | None) -> None:
+    from bot.form_values import split_self_correction
+
+    assert split_self_correction(text) == expected
+
+
+def test_the_notice_names_the_changed_field_and_masks_the_phone() -> None:
+    from bot.replies import correction_notice
+
+    assert correction_notice({"county": "河东区"}) == "好的，已把所在县区改为河东区。"
+    notice = correction_notice({"phone": "13912345678", "person_category": "poverty_alleviated"})
+    assert "13912345678" not in notice and "手机号改为139****5678" in notice and "人员类别改为" in notice

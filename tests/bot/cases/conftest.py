@@ -173,6 +173,10 @@ def _routes(store: SqlCaseStore) -> list[Route]:
     def set_status(body: dict, access: AccessContext, reference: str) -> tuple[int, Any]:
         return 200, {"item": to_json(store.set_status(reference, body["status"]))}
 
+    def change_date(body: dict, access: AccessContext, reference: str) -> tuple[int, Any]:
+        day = dt.date.fromisoformat(body["departure_date"])
+        return 200, {"item": to_json(store.change_departure_date(reference, day, access=access))}
+
     seg = r"([^/]+)"
 
     def organisation_routes(path: str, key: str, people: str, find: Any, check: Any, listing: Any) -> list[Any]:
@@ -219,6 +223,7 @@ def _routes(store: SqlCaseStore) -> list[Route]:
         ("POST", r"/subsidy-applications", subsidy),
         ("GET", rf"/organisations/{seg}/status", org_status),
         ("PUT", rf"/statuses/{seg}", set_status),
+        ("PUT", rf"/transport-requests/{seg}/departure-date", change_date),
         *organisation_routes(
             "/employers", "employer", "employments", store.find_employer, store.verify_employer, store.list_employments
         ),

@@ -276,6 +276,32 @@ def test_a_new_transport_request_may_follow_a_cancelled_one(store: CaseStore) ->
     assert created and second.reference != first.reference
 
 
+def test_an_open_transport_request_moves_to_another_day(store: CaseStore) -> None:
+    _register(store)
+    args = {"destination": "青岛", "departure_date": dt.date(2027, 2, 13), "party_size": 2}
+    first, _ = store.create_transport_request(NEW_ID, access=ACCESS, **args)
+    moved = store.change_departure_date(first.reference.lower(), dt.date(2027, 2, 17), access=ACCESS)
+    assert (moved.reference, moved.departure_date, moved.party_size) == (first.reference, dt.date(2027, 2, 17), 2)
+    [item] = [i for i in store.get_status(NEW_ID, access=ACCESS) if i.kind == "transport_request"]
+    assert item.departure_date == dt.date(2027, 2, 17) and item.status == first.status
+
+
+def test_a_day_change_that_would_duplicate_or_touch_a_closed_request_changes_nothing(store: CaseStore) -> None:
+    _register(store)
+    args = {"destination": "青岛", "party_size": 1}
+    first, _ = store.create_transport_request(NEW_ID, access=ACCESS, departure_date=dt.date(2027, 2, 13), **args)
+    store.create_transport_request(NEW_ID, access=ACCESS, departure_date=dt.date(2027, 2, 20), **args)
+    with pytest.raises(CaseRequestRefused, match="已经报过这一天"):  # InvalidRequest; over HTTP with its message
+        store.change_departure_date(first.reference, dt.date(2027, 2, 20), access=ACCESS)
+    store.set_status(first.reference, "cancelled")
+    with pytest.raises(ReferenceNotFound):
+        store.change_departure_date(first.reference, dt.date(2027, 2, 27), access=ACCESS)
+    with pytest.raises(ReferenceNotFound):
+        store.change_departure_date("DD20270101-999999", dt.date(2027, 2, 27), access=ACCESS)
+    days = sorted(i.departure_date for i in store.get_status(NEW_ID, access=ACCESS) if i.kind == "transport_request")
+    assert days == [dt.date(2027, 2, 13), dt.date(2027, 2, 20)]
+
+
 def test_training_enrolment(store: CaseStore) -> None:
     _register(store)
     enrolment, created = store.create_training_enrolment(NEW_ID, course="电工", access=ACCESS)
