@@ -37,6 +37,7 @@ SERVICE_LABELS: dict[str, str] = {
     "apply_subsidy": "单位申请补贴",
     "enrol_training": "报名技能培训",
     "cancel_request": "撤销报名或申请",
+    "change_request": "修改“点对点”出发日期",
     "ask_contact": "联系单位和咨询电话",
     "ask_validity": "政策有效期",
     "ask_responsibility": "部门分工",

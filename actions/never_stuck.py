@@ -24,6 +24,7 @@ SERVICES: Mapping[str, tuple[str, str]] = {
     "lookup_employer": ("employer_form", "单位备案信息查询"),
     "enrol_training": ("training_form", "技能培训报名"),
     "apply_subsidy": ("subsidy_form", "单位补贴申请"),
+    "change_request": ("change_form", "修改“点对点”出发日期"),
 }
 FORM_LABELS: Mapping[str, str] = {form: label for form, label in SERVICES.values()}
 # How sure the NLU must be of another service before a form gives way to it.

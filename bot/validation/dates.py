@@ -86,7 +86,8 @@ def parse_departure_date(text: str, today: dt.date) -> dt.date:
     Understands ``正月初八``/``大年初八``/``初八``/``正月十五``/``元宵节`` (via the Spring Festival table),
     ``今天``/``明天``/``后天``/``大后天``, ``周五``/``下周一``/``下下周三``/``这周六``,
     ``3月5日``/``三月五号``/``3.5``/``3/5`` (the next such day not before today) and
-    ``2027-03-05``/``2027年3月5日``, ``过了正月十五``/``元宵节以后`` (正月十六) and a leading ``改成``/``改到``.
+    ``2027-03-05``/``2027年3月5日``, ``过了正月十五``/``元宵节以后`` (正月十六), and a leading ``改成``/``改到``
+    (also ``把出行时间改成…``).
     ``过完年``/``年后`` name no day: the error asks which day.
 
     Raises:
@@ -95,8 +96,14 @@ def parse_departure_date(text: str, today: dt.date) -> dt.date:
     raw = prepare(text, "出发日期", _DATE_EXAMPLE)
     compact = re.sub(r"[\s,，。!！]", "", raw)
     compact = re.sub(r"^(?:不对|不是|错了|说错了|哎|唉)+", "", compact)
-    compact = re.sub(r"^(?:出发日期|日期|时间)?(?:改成|改到|换成|改为|改)?", "", compact)
-    compact = re.sub(r"^(?:我们?|俺们?|咱们?)?(?:打算|准备|计划|想)?(?:在)?", "", compact)
+    for _ in range(2):  # "我想把专车的出发时间改到…": who, what and the verb, in either order
+        compact = re.sub(r"^(?:我们?|俺们?|咱们?)?(?:打算|准备|计划|想)?(?:在)?", "", compact)
+        compact = re.sub(
+            r"^(?:帮我|请)?把?(?:点对点|专车|出行|坐车)?的?(?:出发日期|出发时间|日期|时间|日子)?"
+            r"(?:改成|改到|换成|换到|改为|调到|推到|挪到|改)?",
+            "",
+            compact,
+        )
     compact = re.sub(r"(?:出发|走|动身|去|的时候|左右|那天|吧|前后|再走|就走)+$", "", compact)
 
     # "After the Lantern Festival" is a day; "after the New Year" is a season: ask which day, never guess.

@@ -243,3 +243,29 @@ def test_answering_the_question_after_a_stop_question_goes_on(servers) -> None:
     assert "确定不办了吗" in say("stop-answer", "不登了")
     assert "哪一类" in say("stop-answer", "沂南")  # the answer to the question is taken as one
     assert "已停止" not in say("stop-answer", "脱贫户")
+
+
+def test_move_a_point_to_point_request_to_another_day_from_the_chat(servers) -> None:
+    """"改成初十走" after the sign-up: the request shown with old and new day, 是, and the case system has the new day."""
+    say = servers.say
+    for answer in ["我要报名点对点专车", LI_QIANG[0], "0002", "浙江宁波", "正月初八"]:
+        say("move", answer)
+    done = say("move", "一个人")
+    reference = done[done.index("DD") : done.index("DD") + 17]
+    ask = say("move", "改成初十走")  # verified in this conversation: straight to the confirmation
+    assert reference in ask and "2027年2月13日改为2027年2月15日" in ask and "确认修改吗" in ask
+    assert "已修改" in say("move", "是")
+    say("move-check", "查进度")
+    say("move-check", LI_QIANG[0])
+    status = say("move-check", "0002")
+    assert "2027年2月15日" in status.split(reference, 1)[1].split("\n", 1)[0]
+
+
+def test_a_day_change_asks_who_and_which_day_and_keeps_the_trip_after_no(servers) -> None:
+    say = servers.say
+    assert "身份证" in say("move-no", "点对点改期")
+    say("move-no", LI_QIANG[0])
+    assert "哪一天" in say("move-no", "0002")
+    ask = say("move-no", "过了正月十五")
+    assert "2027年2月21日" in ask and "确认修改吗" in ask
+    assert "没有修改" in say("move-no", "不")

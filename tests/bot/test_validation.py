@@ -278,6 +278,9 @@ def test_free_text_keeps_apostrophes_quotes_and_sql_words(text: str) -> None:
         ("元宵节以后", dt.date(2027, 2, 21)),
         ("改成初十走", dt.date(2027, 2, 15)),
         ("不对，过了正月十五再走", dt.date(2027, 2, 21)),
+        ("把出行时间改成过了十五", dt.date(2027, 2, 21)),
+        ("我想把专车的出发时间改到正月十二", dt.date(2027, 2, 17)),
+        ("出行日期改成3月2日", dt.date(2027, 3, 2)),
     ],
 )
 def test_festival_relative_departure_dates(text: str, expected: dt.date) -> None:

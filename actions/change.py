@@ -1,0 +1,140 @@
+"""Moving a 点对点 request to another day from the chat: verified owner, the new day, confirmation, store updated.
+
+"改成初十走" used to get "收到" and the trip kept its old date. Now the person proves who they are (skipped when
+already verified in this conversation), says the new day (festival-relative days understood, as in the sign-up),
+is shown the open request with the old and the new day, and only a "是" moves it in the case system.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.cancel import open_item
+from actions.forms import clear_form_slots, latest_text
+from actions.identity import IdentityFormValidation, ensure_verified
+from actions.named import Named
+from bot import validation
+from bot.cases.errors import CaseStoreError
+from bot.form_values import parse_yes_no
+from bot.validation import ValidationError
+from policy_kb.dates import format_date
+
+CONFIRM_QUESTION = "确认修改吗？请回复“是”或“不”。"
+
+
+def _new_day(text: str, today: dt.date) -> str:
+    """The new departure day in ``text`` as an ISO date (a day after today)."""
+    return validation.parse_departure_date(text, today).isoformat()
+
+
+class ValidateChangeForm(Named, IdentityFormValidation):
+    """Identity, the new day, then the confirmation."""
+
+    purpose = "修改“点对点”出发日期"
+
+    action_name = "validate_change_form"
+
+    async def extract_change_date(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        """A day named in the message that asked for the change ("改到正月十六走") is taken as the new day."""
+        if tracker.get_slot("change_date") or tracker.get_slot("requested_slot"):
+            return {}
+        try:
+            return {"change_date": _new_day(latest_text(tracker), services.today())}
+        except ValidationError:
+            return {}
+
+    async def validate_change_date(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """正月十六 / 3月2日 / 下周一, stored as ISO date."""
+        if isinstance(value, str) and _is_iso(value):
+            return {"change_date": value}
+        today = services.today()
+        return await self.validated("change_date", value, dispatcher, tracker, lambda text: _new_day(text, today))
+
+    async def validate_change_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        """是 / 不 to the change shown."""
+        if isinstance(value, bool):
+            return {"change_confirmed": value}
+        try:
+            return {"change_confirmed": parse_yes_no(str(value or ""), CONFIRM_QUESTION)}
+        except ValidationError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"change_confirmed": None}
+
+
+def _is_iso(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ActionAskChangeConfirmed(Named, Action):
+    """Shows the open request with its old and new day and asks to confirm; says so when there is none."""
+
+    action_name = "action_ask_change_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Find the request (verified owner only) and ask."""
+        id_number = await ensure_verified(dispatcher, tracker)
+        if not id_number:
+            return [SlotSet("change_confirmed", False)]
+        access = services.access_for(tracker, "修改“点对点”出发日期")
+        try:
+            items = await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
+        except CaseStoreError as error:
+            dispatcher.utter_message(text=error.user_message)
+            return [SlotSet("change_confirmed", False)]
+        item = open_item(items, "transport_request")
+        new_day = dt.date.fromisoformat(tracker.get_slot("change_date"))
+        if item is None:
+            dispatcher.utter_message(
+                text="没有找到您名下还在办理中的“点对点”出行报名。要报名请说“报名点对点专车”。"
+            )
+            return [SlotSet("change_confirmed", False), SlotSet("change_reference", None)]
+        if item.departure_date == new_day:
+            dispatcher.utter_message(text=f"{item.reference} 本来就是{format_date(new_day)}出发，不用修改。")
+            return [SlotSet("change_confirmed", False), SlotSet("change_reference", None)]
+        old_day = format_date(item.departure_date) if item.departure_date else "原定日期"
+        dispatcher.utter_message(
+            text=f"要把 {item.reference}（去{item.destination}，{item.party_size} 人）的出发日期"
+            f"从{old_day}改为{format_date(new_day)}。{CONFIRM_QUESTION}"
+        )
+        return [SlotSet("change_reference", item.reference)]
+
+
+class ActionSubmitChange(Named, Action):
+    """Moves the confirmed request to the new day in the case system."""
+
+    action_name = "action_submit_change"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Change (after 是) or keep (after 不)."""
+        reference = tracker.get_slot("change_reference")
+        new_day = tracker.get_slot("change_date")
+        reset = [*clear_form_slots(), SlotSet("change_reference", None)]
+        if not reference or not new_day or not tracker.get_slot("verified_id_number"):
+            return reset
+        if tracker.get_slot("change_confirmed") is not True:
+            dispatcher.utter_message(text=f"好的，没有修改，{reference} 保持原来的出发日期。")
+            return reset
+        access = services.access_for(tracker, "修改“点对点”出发日期")
+        try:
+            item = await asyncio.to_thread(
+                services.case_store().change_departure_date, reference, dt.date.fromisoformat(new_day), access=access
+            )
+        except CaseStoreError as error:
+            dispatcher.utter_message(text=error.user_message)
+            return reset
+        day = format_date(item.departure_date) if item.departure_date else format_date(dt.date.fromisoformat(new_day))
+        dispatcher.utter_message(
+            text=f"已修改：{item.reference} 改为{day}出发。是否开行专车以县区安排为准，工作人员会电话联系您。"
+        )
+        return reset
