@@ -95,9 +95,7 @@ class ActionAskChangeConfirmed(Named, Action):
         item = open_item(items, "transport_request")
         new_day = dt.date.fromisoformat(tracker.get_slot("change_date"))
         if item is None:
-            dispatcher.utter_message(
-                text="没有找到您名下还在办理中的“点对点”出行报名。要报名请说“报名点对点专车”。"
-            )
+            dispatcher.utter_message(text="没有找到您名下还在办理中的“点对点”出行报名。要报名请说“报名点对点专车”。")
             return [SlotSet("change_confirmed", False), SlotSet("change_reference", None)]
         if item.departure_date == new_day:
             dispatcher.utter_message(text=f"{item.reference} 本来就是{format_date(new_day)}出发，不用修改。")

@@ -246,7 +246,7 @@ def test_answering_the_question_after_a_stop_question_goes_on(servers) -> None:
 
 
 def test_move_a_point_to_point_request_to_another_day_from_the_chat(servers) -> None:
-    """"改成初十走" after the sign-up: the request shown with old and new day, 是, and the case system has the new day."""
+    """ "改成初十走" after the sign-up: old and new day shown, 是, and the case system has the new day."""
     say = servers.say
     for answer in ["我要报名点对点专车", LI_QIANG[0], "0002", "浙江宁波", "正月初八"]:
         say("move", answer)
