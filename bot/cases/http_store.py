@@ -192,6 +192,11 @@ class HttpCaseStore(CaseStore):
         _, body = self.client.request("PUT", f"/statuses/{_p(reference)}", json={"status": status})
         return from_json(rec.StatusItem, body["item"])
 
+    def _save_handoff_callback(self, reference: str, phone: str) -> rec.HandoffRecord:
+        """See :meth:`CaseStore.set_handoff_callback` (the number in the body, never in the URL)."""
+        _, body = self.client.request("PUT", f"/handoffs/{_p(reference)}/callback", json={"phone": phone})
+        return from_json(rec.HandoffRecord, body["handoff"])
+
     def _save_departure_date(self, reference: str, departure_date: dt.date, access: AccessContext) -> rec.StatusItem:
         """See :meth:`CaseStore.change_departure_date`."""
         _, body = self.client.request(

@@ -23,6 +23,11 @@ def _require(condition: bool, field: str) -> None:
         raise InvalidRequest(detail=f"invalid {field}")
 
 
+def check_phone(phone: str) -> None:
+    """A mainland mobile number: 11 digits starting with 1 (callers validate and normalise it first)."""
+    _require(len(phone) == 11 and phone.isdigit() and phone.startswith("1"), "phone")
+
+
 def check_registration(person: PersonDetails, request: RegistrationRequest) -> None:
     """A registration names a recorded category, a known employment status and local or away work."""
     _require(bool(person.id_number.strip()) and bool(person.name.strip()) and bool(person.phone.strip()), "person")

@@ -253,6 +253,8 @@ class HandoffRequest(RequestColumns, Base):
     channel = Column(String(32), nullable=False)
     reason = Column(String(200), nullable=False)
     person_id = Column(Integer, ForeignKey("persons.id"), index=True)
+    # A number left for a call back (anonymous users); sealed like every phone number.
+    callback_phone = Column(Sealed("handoff_requests.callback_phone"))
 
     __table_args__ = (
         CheckConstraint(STATUS_CHECK, name="status"),

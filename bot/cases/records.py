@@ -287,9 +287,11 @@ class SubsidyApplicationRecord(HasStatus):
         )
 
 
-@dataclass(frozen=True)
-class HandoffRecord(HasStatus):
+@dataclass(frozen=True, repr=False)
+class HandoffRecord(HasStatus, Masked):
     """A request to be called back by a person of the public employment service (转人工)."""
+
+    _shown: ClassVar[tuple[str, ...]] = ("reference", "channel", "status", "callback_phone")
 
     reference: str
     conversation_id: str
@@ -297,6 +299,7 @@ class HandoffRecord(HasStatus):
     reason: str
     status: str
     created_at: dt.datetime
+    callback_phone: str | None = None  # left by an anonymous user who wants a call
 
 
 @dataclass(frozen=True, repr=False)

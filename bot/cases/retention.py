@@ -5,7 +5,7 @@
 - A person whose record and every request, enrolment and application concerning them is closed (approved,
   rejected, completed or cancelled) and unchanged for ``RETENTION_CASE_DAYS`` is anonymised: ID number, name
   and phone are replaced, the rows stay for the statistics. Handoff requests closed that long ago lose their
-  reason text and conversation id.
+  reason text, conversation id and callback number.
 - Conversations in the tracker store (Rasa's ``events`` table in ``TRACKER_DB_URL``, when it exists) whose
   latest event is older than ``RETENTION_CONVERSATION_DAYS`` are deleted as a whole, so no live conversation
   loses part of its history.
@@ -84,7 +84,7 @@ def purge(
                     models.HandoffRequest.updated_at < case_cutoff, models.HandoffRequest.status.notin_(OPEN_STATUSES)
                 )
                 .where(models.HandoffRequest.conversation_id != "purged")
-                .values(reason="（已清理）", conversation_id="purged")
+                .values(reason="（已清理）", conversation_id="purged", callback_phone=None)
             ).rowcount
     finally:
         engine.dispose()

@@ -68,6 +68,14 @@ _ORGANISATION_APPLICANTS: dict[str, tuple[Any, str]] = {
 __all__ = ["SqlCaseStore", "build_engine"]
 
 
+def _open_by_reference(session: Session, model: Any, reference: str) -> Any:
+    """The still open row of ``model`` with this reference (``ReferenceNotFound`` when none or closed)."""
+    row = session.execute(select(model).where(model.reference == reference)).scalar_one_or_none()
+    if row is None or row.status in CLOSED_STATUSES:
+        raise ReferenceNotFound()
+    return row
+
+
 class SqlCaseStore(SqlOrganisationQueries, CaseStore):
     """The case store on a SQL database reached through SQLAlchemy."""
 
@@ -269,11 +277,7 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
         """See :meth:`CaseStore.change_departure_date`."""
 
         def unit(session: Session) -> rec.StatusItem:
-            row = session.execute(
-                select(TransportRequest).where(TransportRequest.reference == reference)
-            ).scalar_one_or_none()
-            if row is None or row.status in CLOSED_STATUSES:
-                raise ReferenceNotFound()
+            row = _open_by_reference(session, TransportRequest, reference)
             clash = session.execute(
                 select(TransportRequest.id).where(
                     TransportRequest.person_id == row.person_id,
@@ -294,6 +298,18 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
         return self._run(unit)
 
     # --- handoff and audit --------------------------------------------------------------------------------
+
+    def _save_handoff_callback(self, reference: str, phone: str) -> rec.HandoffRecord:
+        """See :meth:`CaseStore.set_handoff_callback`."""
+
+        def unit(session: Session) -> rec.HandoffRecord:
+            row = _open_by_reference(session, HandoffRequest, reference)
+            row.callback_phone = phone
+            row.updated_at = utcnow()
+            session.flush()
+            return self._handoff_record(row)
+
+        return self._run(unit)
 
     def _save_handoff(self, handoff: rec.HandoffAsk) -> rec.HandoffRecord:
         """See :meth:`CaseStore.create_handoff`. An open request of the same conversation is reused."""

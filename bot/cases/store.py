@@ -191,6 +191,16 @@ class CaseStore(abc.ABC):
         """Ask a person of the employment service to take over the conversation (转人工)."""
         return self._save_handoff(HandoffAsk(conversation_id, channel, reason, id_number))
 
+    def set_handoff_callback(self, reference: str, phone: str) -> HandoffRecord:
+        """Attach the number an anonymous user left for a call back to their open handoff request.
+
+        Raises:
+            ReferenceNotFound: no open handoff request has this reference.
+            InvalidRequest: the number is not a mobile number.
+        """
+        integrity.check_phone(phone)
+        return self._save_handoff_callback(reference.strip().upper(), phone)
+
     @abc.abstractmethod
     def record_audit(self, access: AccessContext, *, id_number: str | None, action: str) -> None:
         """Write one audit-log entry (for reads that happen outside this interface)."""
@@ -221,6 +231,9 @@ class CaseStore(abc.ABC):
 
     @abc.abstractmethod
     def _save_status(self, reference: str, status: str) -> StatusItem: ...
+
+    @abc.abstractmethod
+    def _save_handoff_callback(self, reference: str, phone: str) -> HandoffRecord: ...
 
     @abc.abstractmethod
     def _save_departure_date(self, reference: str, departure_date: dt.date, access: AccessContext) -> StatusItem: ...

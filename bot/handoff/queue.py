@@ -8,7 +8,7 @@ has it) → ``completed`` (handed back). Blocking (SQL and HTTP); call through `
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.cases.models import HandoffAssignment, HandoffRequest, utcnow
 from bot.handoff.rasa_api import RasaApiError, RasaConversations
-from bot.privacy import mask_pii
+from bot.privacy import mask_phone, mask_pii
 
 CLOSING_TEXT = "人工服务已结束，您可以继续向助手提问；需要时再说“转人工”。"
 
@@ -38,6 +38,12 @@ class Waiting:
     status: str
     agent_id: int | None = None
     contact_id: int | None = None
+    callback_phone: str | None = field(default=None, repr=False)  # left by an anonymous user for a call back
+
+    @property
+    def callback_masked(self) -> str:
+        """The callback number masked (``139****5678``), or ``""``."""
+        return mask_phone(self.callback_phone) if self.callback_phone else ""
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -81,6 +87,7 @@ class Handoffs:
                     else ("waiting" if req.status == "submitted" else req.status),
                     agent_id=assignment.account_id if assignment else None,
                     contact_id=assignment.contact_id if assignment else None,
+                    callback_phone=req.callback_phone,
                 )
                 for req, assignment in session.execute(stmt)
             ]

@@ -103,11 +103,30 @@ def test_chit_chat_gets_a_short_honest_answer_and_no_ticket(servers, message: st
         assert "不是真人" in reply
 
 
-def test_an_anonymous_handoff_promises_no_call(servers) -> None:
-    """Asked for, a handoff is filed; nobody without a phone on record is promised a call, the hotline is given."""
+def test_an_anonymous_handoff_promises_no_call_and_takes_a_callback_number(servers) -> None:
+    """Asked for, a handoff is filed; nobody without a phone on record is promised a call, the hotline is given,
+    and a number left afterwards (validated) is kept, sealed, on the request for the agent."""
+    from bot.cases.sql_store import SqlCaseStore
+    from bot.handoff.queue import Handoffs
+
     reply = servers.say("anon-human", "转人工")
-    assert "ZR" in reply and "12333" in reply
-    assert "联系您" not in reply and "回电" not in reply
+    assert "ZR" in reply and "12333" in reply and "回复您的手机号码" in reply
+    assert "联系您" not in reply and "会给您回电" not in reply
+    reference = reply[reply.index("ZR") : reply.index("ZR") + 17]
+    assert "11 位" in servers.say("anon-human", "1391234")  # not a mobile number: said so, nothing kept
+    kept = servers.say("anon-human", "打这个号 13912345678")
+    assert "已记下回电号码 139****5678" in kept and "13912345678" not in kept
+    store = SqlCaseStore(servers.case_db_url)  # with the data key of the test environment
+    try:
+        held = Handoffs(store.engine).get(reference)
+        assert held is not None and held.callback_phone == "13912345678"
+        with store.engine.connect() as connection:  # sealed in the database
+            stored = connection.exec_driver_sql("SELECT callback_phone FROM handoff_requests").scalars().all()
+        assert stored and not any("13912345678" in (value or "") for value in stored)
+    finally:
+        store.close()
+    # Afterwards a number is an ordinary message again.
+    assert "收到" in servers.say("anon-human", "13912345678")
 
 
 def test_far_ahead_date_is_confirmed_and_festival_dates_understood(servers) -> None:

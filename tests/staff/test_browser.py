@@ -137,15 +137,18 @@ def test_handoff_walk_rest_user_agent_reply_and_bot_resumes(page, servers) -> No
     queued = servers.say(user, "我要转人工，电话13812345678")
     assert "已为您转接人工服务" in queued
     reference = re.search(r"ZR\d{8}-\d{6}", queued).group(0)
+    assert "139****5677" in servers.say(user, "13912345677")  # the number left for a call back
 
     sign_in(page, servers)
     page.goto(f"{servers.console}/handoff")
     row = page.locator("#waiting tr", has_text=reference)
     playwright_api.expect(row).to_have_count(1)
-    assert "13812345678" not in page.content()
+    playwright_api.expect(row.locator("td.callback")).to_have_text("139****5677")
+    assert "13812345678" not in page.content() and "13912345677" not in page.content()
     shot(page, "06-handoff-queue")
     row.locator("button.take").click()
     page.wait_for_url(re.compile(rf"/handoff/{reference}$"))
+    playwright_api.expect(page.locator("#callback")).to_contain_text("13912345677")  # the agent who took it
     transcript = page.locator("#transcript")
     playwright_api.expect(transcript).to_contain_text("转人工")
     assert "13812345678" not in transcript.inner_text() and "138****5678" in transcript.inner_text()

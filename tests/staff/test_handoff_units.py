@@ -88,6 +88,15 @@ def test_queue_order_and_a_take_that_rasa_refuses_changes_nothing(db) -> None:
         queue.close(first.reference, agent.id)
 
 
+def test_the_queue_shows_a_callback_number_masked(db) -> None:
+    engine, store, _ = db
+    handoff = store.create_handoff(conversation_id="u3", channel="wechat", reason="转人工")
+    store.set_handoff_callback(handoff.reference, "13912345678")
+    [waiting] = Handoffs(engine).waiting()
+    assert waiting.callback_phone == "13912345678" and waiting.callback_masked == "139****5678"
+    assert "13912345678" not in repr(waiting)
+
+
 def test_outbox_delivers_each_reply_once_in_order(db) -> None:
     engine, _, agent = db
     outbox = Outbox(engine)

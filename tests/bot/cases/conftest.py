@@ -177,6 +177,9 @@ def _routes(store: SqlCaseStore) -> list[Route]:
         day = dt.date.fromisoformat(body["departure_date"])
         return 200, {"item": to_json(store.change_departure_date(reference, day, access=access))}
 
+    def callback(body: dict, access: AccessContext, reference: str) -> tuple[int, Any]:
+        return 200, {"handoff": to_json(store.set_handoff_callback(reference, body["phone"]))}
+
     seg = r"([^/]+)"
 
     def organisation_routes(path: str, key: str, people: str, find: Any, check: Any, listing: Any) -> list[Any]:
@@ -236,6 +239,7 @@ def _routes(store: SqlCaseStore) -> list[Route]:
             store.list_placements,
         ),
         ("POST", r"/handoffs", handoff),
+        ("PUT", rf"/handoffs/{seg}/callback", callback),
         ("POST", r"/audit", record_audit),
     ]
     return [(method, re.compile(rf"/api{pattern}"), fn) for method, pattern, fn in table]

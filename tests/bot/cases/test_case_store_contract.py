@@ -302,6 +302,21 @@ def test_a_day_change_that_would_duplicate_or_touch_a_closed_request_changes_not
     assert days == [dt.date(2027, 2, 13), dt.date(2027, 2, 20)]
 
 
+def test_an_anonymous_handoff_keeps_the_callback_number_left_for_it(store: CaseStore) -> None:
+    handoff = store.create_handoff(conversation_id="anon-callback", channel="wechat", reason="转人工")
+    assert handoff.callback_phone is None
+    kept = store.set_handoff_callback(handoff.reference.lower(), "13912345678")
+    assert (kept.reference, kept.callback_phone) == (handoff.reference, "13912345678")
+    assert "13912345678" not in repr(kept)
+    # Filed again from the same conversation: the same request, with its number.
+    again = store.create_handoff(conversation_id="anon-callback", channel="wechat", reason="转人工")
+    assert (again.reference, again.callback_phone) == (handoff.reference, "13912345678")
+    with pytest.raises(InvalidRequest):
+        store.set_handoff_callback(handoff.reference, "1391234")
+    with pytest.raises(ReferenceNotFound):
+        store.set_handoff_callback("ZR20270101-999999", "13912345678")
+
+
 def test_training_enrolment(store: CaseStore) -> None:
     _register(store)
     enrolment, created = store.create_training_enrolment(NEW_ID, course="电工", access=ACCESS)
