@@ -1,18 +1,22 @@
-"""Moving a 点对点 request to another day from the chat: verified owner, the new day, confirmation, store updated.
+"""Changing from the chat: a 点对点 request moved to another day, or the job-seeking registration.
 
 "改成初十走" used to get "收到" and the trip kept its old date. Now the person proves who they are (skipped when
 already verified in this conversation), says the new day (festival-relative days understood, as in the sign-up),
 is shown the open request with the old and the new day, and only a "是" moves it in the case system.
+
+"登记的工作改成保洁" goes to the registration instead: after the identity check the registration on record is
+filled in, the change asked for is applied, and the summary waits for "确认" (saving updates the registration).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
@@ -20,6 +24,7 @@ from actions.cancel import open_item
 from actions.forms import clear_form_slots, latest_text
 from actions.identity import IdentityFormValidation, ensure_verified
 from actions.named import Named
+from actions.registration import REGISTRATION_CHANGE
 from bot import validation
 from bot.cases.errors import CaseStoreError
 from bot.form_values import parse_yes_no
@@ -27,6 +32,13 @@ from bot.validation import ValidationError
 from policy_kb.dates import format_date
 
 CONFIRM_QUESTION = "确认修改吗？请回复“是”或“不”。"
+_REGISTRATION_RE = re.compile(r"登记|工作|工种|本地|外出|培训|类别|县区|户口")
+_TRIP_RE = re.compile(r"点对点|专车|专列|车|出发|出行|走|日期|日子|改期|时间|[0-9一二三四五六七八九十初]+[日号]")
+
+
+def is_registration_change(text: str) -> bool:
+    """Whether a change request is about the registration (``登记的工作改成保洁``) rather than a trip."""
+    return bool(_REGISTRATION_RE.search(text or "")) and not _TRIP_RE.search(text or "")
 
 
 def _new_day(text: str, today: dt.date) -> str:
@@ -40,6 +52,19 @@ class ValidateChangeForm(Named, IdentityFormValidation):
     purpose = "修改“点对点”出发日期"
 
     action_name = "validate_change_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """A change of the registration, asked for in the first message, continues in the registration form."""
+        text = latest_text(tracker)
+        if not tracker.get_slot("requested_slot") and is_registration_change(text):
+            dispatcher.utter_message(text=REGISTRATION_CHANGE)
+            return [
+                *clear_form_slots(),
+                SlotSet("registration_change", text[:200]),
+                SlotSet("requested_slot", None),
+                FollowupAction("job_seeking_form"),
+            ]
+        return await super().run(dispatcher, tracker, domain)
 
     async def extract_change_date(self, dispatcher, tracker, domain) -> dict[str, Any]:
         """A day named in the message that asked for the change ("改到正月十六走") is taken as the new day."""

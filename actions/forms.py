@@ -55,6 +55,7 @@ FORM_SLOTS = (
     "subsidy_confirmed",
     "change_date",
     "change_confirmed",
+    "registration_change",
     "invalid_answers",
     "stop_pending",
 )
@@ -62,7 +63,7 @@ FORM_SLOTS = (
 _IDENTITY_SLOTS = frozenset({"id_number", "phone_check", "credit_code", "org_phone"})
 _NOT_ANSWERS = frozenset(
     {"invalid_answers", "stop_pending", "departure_date_pending", "registration_confirmed", "training_confirmed",
-     "subsidy_confirmed", "change_confirmed"}
+     "subsidy_confirmed", "change_confirmed", "registration_change"}
 )  # fmt: skip
 ANSWER_SLOTS = tuple(s for s in FORM_SLOTS if s not in _IDENTITY_SLOTS | _NOT_ANSWERS)
 # Replies to "确定不办了吗？" that keep the form going, and those that stop it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,11 +20,16 @@ from bot.cases.errors import CaseStoreError, IdentityLocked, IdentityMismatch
 from bot.cases.records import PersonDetails
 from bot.form_values import parse_corrections, parse_work_location, parse_yes_no
 from bot.privacy import mask_id_number
-from bot.replies import registration_summary
+from bot.replies import correction_notice, registration_summary
 from bot.validation.places import township_county
 from policy_kb.vocabulary import PERSON_CATEGORY_LABELS
 
 TRANSPORT_QUESTION = "外出务工需要坐“点对点”专车吗？"
+# A registration asked for with these words changes the one on record.
+_CHANGE_RE = re.compile(r"改|换|修改|更正|更新|变更")
+REGISTRATION_CHANGE = "好的，修改求职登记：先核对身份，您原来登记的内容会自动带出，改好后请核对汇总再确认。"
+# What proves who someone is: not changed through the chat.
+IDENTITY_FIELDS = frozenset({"person_name", "phone", "id_number"})
 TRAINING_QUESTION = "想参加职业技能培训吗？"
 
 
@@ -46,6 +52,15 @@ class ValidateJobSeekingForm(Named, AssistantFormValidation):
     """Validates each answer of the registration; fills in what the case system already knows."""
 
     action_name = "validate_job_seeking_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A registration started by a change ("我登记的工作想改成保洁") remembers the change for the record."""
+        text = latest_text(tracker)
+        starting = not tracker.get_slot("requested_slot") and not tracker.get_slot("registration_change")
+        if starting and _CHANGE_RE.search(text):
+            dispatcher.utter_message(text=REGISTRATION_CHANGE)
+            return [SlotSet("registration_change", text[:200]), *await super().run(dispatcher, tracker, domain)]
+        return await super().run(dispatcher, tracker, domain)
 
     def correctable_slots(self) -> dict[str, Any]:
         """Every registration answer can be corrected in passing, while answering a later question."""
@@ -78,13 +93,54 @@ class ValidateJobSeekingForm(Named, AssistantFormValidation):
             text=f"已找到您的档案（{person.name[:1]}**，{person.county or person.origin_county or ''}，"
             f"{person.category_label}），这些信息不用再填。"
         )
-        return {
+        known = {
             **result,
             "person_name": person.name,
             "county": person.county or person.origin_county,
             "person_category": person.category,
             "verified_id_number": person.id_number,
         }
+        change = tracker.get_slot("registration_change")
+        if not change:
+            return known
+        on_record = await self._registration_on_record(person.id_number, tracker)
+        return {**known, **on_record, **self._apply_change(str(change), dispatcher)}
+
+    async def _registration_on_record(self, id_number: str, tracker: Tracker) -> dict[str, Any]:
+        """The wanted work and place of the registration on record, for a change asked for in the chat."""
+        access = services.access_for(tracker, "修改求职登记")
+        try:
+            items = await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
+        except CaseStoreError:
+            return {}
+        registration = next((i for i in reversed(items) if i.kind == "registration"), None)
+        if registration is None:
+            return {}
+        found: dict[str, Any] = {"work_wanted": registration.work_wanted, "work_location": registration.local_or_away}
+        if registration.local_or_away == "local":
+            found["needs_transport"] = False
+        return {slot: value for slot, value in found.items() if value is not None}
+
+    def _apply_change(self, text: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        """The fields ``text`` changes ("登记的工作改成保洁"); name, phone and ID number are not changed here."""
+        parsers = slot_parsers(services.today())
+        changed: dict[str, Any] = {}
+        for correction in parse_corrections(text):
+            if correction.slot in IDENTITY_FIELDS:
+                hotline = services.knowledge_base().hotline.render()
+                dispatcher.utter_message(
+                    text=f"姓名、手机号和身份证号用来核对身份，不能在这里修改；需要修改请携带身份证到县区人社部门窗口，或拨打{hotline}。"
+                )
+                continue
+            try:
+                changed[correction.slot] = parsers[correction.slot](correction.value)
+            except validation.ValidationError as error:
+                dispatcher.utter_message(text=error.message)
+        if changed.get("work_location") == "local":
+            changed["needs_transport"] = False
+        if changed:
+            dispatcher.utter_message(text=correction_notice(changed))
+        return changed
 
     async def validate_person_name(self, value, dispatcher, tracker, domain: DomainDict) -> dict[str, Any]:
         """Name as on the ID card."""

@@ -34,7 +34,8 @@ def test_every_form_slot_has_one_question(domain: dict[str, Any]) -> None:
 def test_no_action_class_exists_just_to_ask() -> None:
     sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").rglob("*.py"))
     assert 'type(f"ActionAsk' not in sources
-    # Asking actions that do more than ask: the summaries before a confirmation, the item to cancel (looked up),
+    # Asking actions that do more than ask: the summaries before a confirmation, the item to cancel or move to
+    # another day (looked up),
     # the departure date (quiet while a far-ahead date waits for its confirmation), the proof of identity (sends
     # the SMS code first when a gateway is configured).
     dynamic = {
@@ -43,6 +44,7 @@ def test_no_action_class_exists_just_to_ask() -> None:
         "action_ask_training_confirmed",
         "action_ask_subsidy_confirmed",
         "action_ask_cancel_confirmed",
+        "action_ask_change_confirmed",
         "action_ask_departure_date",
     }
     assert set(re.findall(r'(?:return|action_name =) "(action_ask_\w+)"', sources)) == dynamic

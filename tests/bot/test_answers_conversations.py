@@ -288,3 +288,18 @@ def test_a_day_change_asks_who_and_which_day_and_keeps_the_trip_after_no(servers
     ask = say("move-no", "过了正月十五")
     assert "2027年2月21日" in ask and "确认修改吗" in ask
     assert "没有修改" in say("move-no", "不")
+
+
+def test_change_the_registration_from_the_chat(servers) -> None:
+    """ "登记的工作想改成保洁": identity, the registration on record filled in with the change, 确认 updates it."""
+    say = servers.say
+    assert "身份证" in say("re-reg", "我登记的工作想改成保洁")
+    say("re-reg", LI_QIANG[0])
+    known = say("re-reg", LI_QIANG[1])
+    assert "已找到您的档案" in known and "想找的工作改为保洁" in known
+    for _ in range(3):  # the questions the record does not answer (专车, 培训), then the summary
+        if "请核对您的求职登记信息" in known:
+            break
+        known = say("re-reg", "不用")
+    assert "想找的工作：保洁" in known and "就业意向：外出务工" in known
+    assert "已更新您原有的求职登记" in say("re-reg", "确认")
