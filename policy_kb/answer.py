@@ -142,6 +142,10 @@ _DOCUMENT_LIFE_RE = re.compile(
     r"(?:政策|文件|规定|88号文).{0,6}(?:管到|管多久|管几年|有效|到期|截止|执行到|到哪一?年|哪一?年为止|用到哪)"
 )
 _SENTENCE_RE = re.compile(r"(?<=[。；])")
+# "我是易地扶贫搬迁户，…": who the asker is, said before the question; a fact about them, not the question.
+_SELF_DESCRIPTION_RE = re.compile(
+    r"^(?:我|俺|我们|俺们|来电人|他|她)家?(?:是|属于)[^，,。？?！!]{1,20}?(?:户|人口|群众|人员)[，,。\s]+"
+)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -184,6 +188,13 @@ def combine(
         titles = "、".join(f"“{c.title}”（回复“{c.label}”）" for _, c in extras if c is not None)
         body = fit_message(lines, optional=optional) + ([f"您还问到{titles}，可以接着问我。"] if titles else [])
     return Answer(text="\n".join(body), clause=main.clause, kind=main.kind, extras=main.extras)
+
+
+def _question_beyond_self_description(text: str) -> str | None:
+    """The first question after "我是易地扶贫搬迁户，", or ``None`` when the message does not start so."""
+    described = _SELF_DESCRIPTION_RE.match(text)
+    asked = split_questions(text[described.end() :]) if described else []
+    return asked[0] if asked else None
 
 
 class PolicyResponder:
@@ -241,7 +252,7 @@ class PolicyResponder:
         topic = self.topic_of_intent(intent)
         topic_clause = self.kb.clause_for_topic(topic, on) if topic and confident else None
         if topic_clause:
-            return self._clause_answer(topic_clause, text, on)
+            return self._clause_answer(self._asked_beyond_self_description(text, topic_clause), text, on)
         if intent == "ask_original_text" and confident:
             clause = self.matching_clause(text) or self._clause_from_ref(last_clause_ref)
             if clause:
@@ -266,6 +277,21 @@ class PolicyResponder:
         if clause:
             return self._clause_answer(clause, text, on)
         return validity(self.kb, on) if _DOCUMENT_LIFE_RE.search(text) else out_of_scope(self.kb)
+
+    def _asked_beyond_self_description(self, text: str, clause: Clause) -> Clause:
+        """The clause the question asks about once the asker's description of themself is set aside.
+
+        "我是易地扶贫搬迁户，能坐点对点专车吗" names the relocation clause in the description and asks about the
+        点对点 clause; the classifier reads the whole and may pick the description. Only a clear match of the
+        question itself (the strong retrieval score) on another clause overrides the classifier.
+        """
+        question = _question_beyond_self_description(text)
+        if question is None:
+            return clause
+        hits = self.retriever.search(question, limit=1)
+        if hits and hits[0].score >= self.strong_retrieval and hits[0].item.number != clause.number:
+            return hits[0].item
+        return clause
 
     def matching_clause(self, text: str, *, at_least: float | None = None) -> Clause | None:
         """The clause the full-text search finds for ``text`` with a score of at least ``at_least``.
@@ -369,7 +395,7 @@ class PolicyResponder:
         if name == "nlu_fallback":
             ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
             best = ranking[0].get("name") if ranking else None
-            hits = self.retriever.search(strip_filler(text), limit=1)
+            hits = self.retriever.search(_question_beyond_self_description(text) or strip_filler(text), limit=1)
             if hits and (
                 hits[0].score >= self.strong_retrieval
                 or (hits[0].score >= self.retrieval_threshold and self.topic_of_intent(best) == hits[0].item.topic)

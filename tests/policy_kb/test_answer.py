@@ -173,3 +173,26 @@ def test_how_long_the_document_runs_is_never_out_of_scope(kb: KnowledgeBase, res
 
 def test_a_question_that_is_really_out_of_scope_stays_so(responder) -> None:
     assert responder.respond("帮我订一张去北京的机票", "out_of_scope", 0.9, TODAY).kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("我是易地扶贫搬迁户，能坐点对点专车吗", "ask_relocation_employment", "十三"),  # the question, not the asker
+        ("我是易地扶贫搬迁户，想知道搬迁群众就业有啥安排", "ask_relocation_employment", "八"),
+        ("俺是城口的脱贫户，能认定就业困难人员吗", "ask_migrant_assistance", "十"),
+    ],
+)
+def test_who_the_asker_is_is_a_fact_not_the_question(
+    responder: PolicyResponder, text: str, intent: str, expected: str
+) -> None:
+    assert responder.respond(text, intent, 0.9, TODAY).clause.number == expected
+
+
+def test_a_multi_part_message_is_answered_in_the_order_asked(responder: PolicyResponder) -> None:
+    parse = {
+        "text": "我想问下中西部来临沂打工的有啥政策，另外点对点专车坐车要钱不",
+        "intent": {"name": "ask_point_to_point", "confidence": 0.96},
+    }
+    answer = responder.respond_to_parse(parse, TODAY)
+    assert answer.clause.number == "十" and "点对点" in answer.text.split("\n另外", 1)[1]
