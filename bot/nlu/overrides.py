@@ -5,9 +5,14 @@ Two kinds of message are recognised by their form, not learnt:
 - a clause named by number or title (``第（十）条原文``, ``十二条``, ``条款8``, ``用好乡村公益性岗位那一条``) is a
   clause lookup (``ask_clause``), whatever the classifier guessed (it tends to read "第12条说的啥" as a request
   for a person), unless the message is a service request (registration, sign-up, status…);
-- a message of only emoji, symbols or punctuation is ``chitchat``: it gets a short reply, never a handoff;
+- a message of only emoji, symbols, punctuation or laughter (``哈哈哈``, ``嘻嘻``) is ``chitchat``: it gets a short
+  reply, never a handoff;
 - a question the classifier took for a stop or a no ("我先问一下 登记了要交钱不？") is a question
   (``out_of_scope`` unless the search finds a clause), so that it does not end a form and lose its answers;
+- a cancellation of something the classifier took for signing up for it ("点对点的车我不坐了 取消吧" read as a
+  sign-up) is a cancellation (``cancel_request``): a cancel word never starts the sign-up;
+- a question whether the assistant is a person ("你是真人吗") that the classifier took for a request for a person
+  is that question (``ask_bot_identity``): it gets an honest answer, not a handoff ticket;
 - a question behind call noise that the classifier took for a greeting ("喂喂能听见不俺想问那个公益岗一次签几年啊")
   is a question too: the greeting is the noise, not what the caller wants.
 
@@ -77,10 +82,38 @@ def names_clause(text: str) -> bool:
     return any(find_reference(text, doc) is not None for doc in default_kb().documents)
 
 
+BOT_IDENTITY_INTENT = "ask_bot_identity"
+CANCEL_INTENT = "cancel_request"
+# The sign-ups a cancel word can be mistaken for, and the cancel words.
+_SIGN_UPS = frozenset({"sign_up_transport", "register_job_seeking", "enrol_training"})
+_CANCEL_RE = re.compile(r"取消|撤销|撤回|撤了|撤掉|退了|退掉|作废|不要了|不坐了|删掉|删了")
+# "Are you a person?" asks what the assistant is; "转人工" / "我要找真人" asks for a person.
+_WHAT_ARE_YOU_RE = re.compile(
+    r"真人|真的人|活人|机器|人工智能|\bAI\b|程序|自动回复|人工回复|系统(?:在)?回", re.IGNORECASE
+)
+_ASKS_RE = re.compile(r"吗|么|嘛|不[？?]?$|还是|是不是|是否|[？?]")
+_WANTS_A_PERSON_RE = re.compile(r"转|找|要|接|叫|换|让|给我")
+
+
+def asks_if_bot(text: str) -> bool:
+    """Whether ``text`` asks if the assistant is a person or a machine, rather than asking for a person."""
+    return bool(_WHAT_ARE_YOU_RE.search(text) and _ASKS_RE.search(text)) and not _WANTS_A_PERSON_RE.search(text)
+
+
+# Laughter written out: as content-free as an emoji.
+_LAUGHTER_RE = re.compile(r"[哈呵嘿嘻嘎]{2,}|h{3,}|2333+", re.IGNORECASE)
+
+
+def only_laughter(text: str) -> bool:
+    """Whether ``text`` is laughter and symbols only (``哈哈哈哈``, ``嘻嘻``, ``嘿嘿嘿！``)."""
+    rest = _LAUGHTER_RE.sub("", unicodedata.normalize("NFKC", text))
+    return rest != unicodedata.normalize("NFKC", text) and not any(unicodedata.category(c)[0] in "LN" for c in rest)
+
+
 def override_intent(message: Message) -> str | None:
     """The intent the text decides (``ask_clause`` / ``chitchat``), or ``None`` to keep the classifier's."""
     text = message.get(ORIGINAL_TEXT) or message.get(TEXT) or ""
-    if only_symbols(text):
+    if only_symbols(text) or only_laughter(text):
         return CHITCHAT_INTENT
     predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
     if predicted not in SERVICE_INTENTS and not predicted.startswith("ask_") and names_clause(text):
@@ -89,6 +122,10 @@ def override_intent(message: Message) -> str | None:
         return QUESTION_INTENT
     if predicted == "greet" and is_question_behind_noise(text):
         return QUESTION_INTENT
+    if predicted == "request_human" and asks_if_bot(text):
+        return BOT_IDENTITY_INTENT
+    if predicted in _SIGN_UPS and _CANCEL_RE.search(text):
+        return CANCEL_INTENT
     return None
 
 

@@ -69,3 +69,42 @@ def test_a_question_is_not_a_stop(text: str, predicted: str, expected: str | Non
 )
 def test_a_question_behind_call_noise_is_not_a_greeting(text: str, predicted: str, expected: str | None) -> None:
     assert override_intent(_parsed(text, predicted)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "laughter"), [("呵呵呵", True), ("嘎嘎", True), ("hhhhh", True), ("哈哈 有意思", False)]
+)
+def test_laughter_alone_is_small_talk(text: str, laughter: bool) -> None:
+    from bot.nlu.overrides import only_laughter
+
+    assert only_laughter(text) is laughter
+    message = Message(data={"text": text, "intent": {"name": "ask_capabilities", "confidence": 0.6}})
+    assert (override_intent(message) == CHITCHAT_INTENT) is laughter
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("对面回我的是程序吗", True),
+        ("你到底是机器还是人", True),
+        ("转人工", False),
+        ("我要找个真人说", False),
+        ("你是机器人吧 给我转人工", False),
+    ],
+)
+def test_asking_what_the_assistant_is_is_not_asking_for_a_person(text: str, question: bool) -> None:
+    message = Message(data={"text": text, "intent": {"name": "request_human", "confidence": 0.7}})
+    assert (override_intent(message) == "ask_bot_identity") is question
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        ("报的专车我不坐了 给我取消", "sign_up_transport", "cancel_request"),
+        ("登记帮我撤回", "register_job_seeking", "cancel_request"),
+        ("我要报名点对点专车", "sign_up_transport", None),
+    ],
+)
+def test_a_cancel_word_never_starts_the_sign_up(text: str, predicted: str, expected: str | None) -> None:
+    message = Message(data={"text": text, "intent": {"name": predicted, "confidence": 0.8}})
+    assert override_intent(message) == expected
