@@ -16,14 +16,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.forms import clear_form_slots, latest_text
-from actions.identity import IdentityFormValidation, ensure_verified
+from actions.forms import clear_form_slots, confirmation, latest_text
+from actions.identity import IdentityFormValidation, verified_items
 from actions.named import Named
 from bot.cases.errors import CaseStoreError
 from bot.cases.records import StatusItem
-from bot.form_values import parse_yes_no
 from bot.replies import status_line
-from bot.validation import ValidationError
 from policy_kb.vocabulary import CLOSED_STATUSES, ITEM_KIND_LABELS
 
 CONFIRM_QUESTION = "确认取消吗？请回复“是”或“不”。"
@@ -66,13 +64,7 @@ class ValidateCancelForm(Named, IdentityFormValidation):
 
     async def validate_cancel_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """是 / 不 to the item shown."""
-        if isinstance(value, bool):
-            return {"cancel_confirmed": value}
-        try:
-            return {"cancel_confirmed": parse_yes_no(str(value or ""), CONFIRM_QUESTION)}
-        except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
-            return {"cancel_confirmed": None}
+        return confirmation("cancel_confirmed", value, CONFIRM_QUESTION, dispatcher)
 
 
 class ActionAskCancelConfirmed(Named, Action):
@@ -82,14 +74,8 @@ class ActionAskCancelConfirmed(Named, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Find the item (verified owner only) and ask."""
-        id_number = await ensure_verified(dispatcher, tracker)
-        if not id_number:
-            return [SlotSet("cancel_confirmed", False)]
-        access = services.access_for(tracker, "取消报名或登记")
-        try:
-            items = await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
-        except CaseStoreError as error:
-            dispatcher.utter_message(text=error.user_message)
+        items = await verified_items(dispatcher, tracker, "取消报名或登记")
+        if items is None:
             return [SlotSet("cancel_confirmed", False)]
         kind = tracker.get_slot("cancel_kind")
         item = open_item(items, kind)

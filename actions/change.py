@@ -21,14 +21,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.cancel import open_item
-from actions.forms import clear_form_slots, latest_text
-from actions.identity import IdentityFormValidation, ensure_verified
+from actions.forms import clear_form_slots, confirmation, latest_text
+from actions.identity import IdentityFormValidation, verified_items
 from actions.named import Named
 from actions.registration import REGISTRATION_CHANGE
 from bot import validation
 from bot.cases.errors import CaseStoreError
-from bot.form_values import parse_yes_no
 from bot.validation import ValidationError
+from bot.validation.dates import is_iso_date
 from policy_kb.dates import format_date
 
 CONFIRM_QUESTION = "确认修改吗？请回复“是”或“不”。"
@@ -77,28 +77,14 @@ class ValidateChangeForm(Named, IdentityFormValidation):
 
     async def validate_change_date(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """正月十六 / 3月2日 / 下周一, stored as ISO date."""
-        if isinstance(value, str) and _is_iso(value):
+        if isinstance(value, str) and is_iso_date(value):
             return {"change_date": value}
         today = services.today()
         return await self.validated("change_date", value, dispatcher, tracker, lambda text: _new_day(text, today))
 
     async def validate_change_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """是 / 不 to the change shown."""
-        if isinstance(value, bool):
-            return {"change_confirmed": value}
-        try:
-            return {"change_confirmed": parse_yes_no(str(value or ""), CONFIRM_QUESTION)}
-        except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
-            return {"change_confirmed": None}
-
-
-def _is_iso(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+        return confirmation("change_confirmed", value, CONFIRM_QUESTION, dispatcher)
 
 
 class ActionAskChangeConfirmed(Named, Action):
@@ -108,14 +94,8 @@ class ActionAskChangeConfirmed(Named, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Find the request (verified owner only) and ask."""
-        id_number = await ensure_verified(dispatcher, tracker)
-        if not id_number:
-            return [SlotSet("change_confirmed", False)]
-        access = services.access_for(tracker, "修改“点对点”出发日期")
-        try:
-            items = await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
-        except CaseStoreError as error:
-            dispatcher.utter_message(text=error.user_message)
+        items = await verified_items(dispatcher, tracker, "修改“点对点”出发日期")
+        if items is None:
             return [SlotSet("change_confirmed", False)]
         item = open_item(items, "transport_request")
         new_day = dt.date.fromisoformat(tracker.get_slot("change_date"))

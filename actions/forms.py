@@ -23,7 +23,7 @@ from actions.never_stuck import (
     route,
     ways_out,
 )
-from bot.form_values import parse_corrections, split_self_correction
+from bot.form_values import parse_corrections, parse_yes_no, split_self_correction
 from bot.replies import correction_notice
 from bot.validation import ValidationError
 
@@ -74,6 +74,17 @@ _STOP_YES_RE = re.compile(r"^(?:是|对|确定|确认|嗯|好|行|停|停止|不
 def clear_form_slots() -> list[EventType]:
     """Events that empty every form slot."""
     return [SlotSet(name, None) for name in FORM_SLOTS]
+
+
+def confirmation(slot: str, value: Any, question: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """``slot`` set from 是 / 不 to ``question`` (a bool already read is kept); anything else is asked again."""
+    if isinstance(value, bool):
+        return {slot: value}
+    try:
+        return {slot: parse_yes_no(str(value or ""), question)}
+    except ValidationError as error:
+        dispatcher.utter_message(text=error.message)
+        return {slot: None}
 
 
 def latest_text(tracker: Tracker) -> str:

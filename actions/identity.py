@@ -21,6 +21,7 @@ from actions import services
 from actions.forms import AssistantFormValidation
 from bot import settings, validation
 from bot.cases.errors import CaseStoreError
+from bot.cases.records import StatusItem
 from bot.sms import SmsUnavailable
 
 MAX_FAILURES = 3
@@ -168,3 +169,16 @@ async def ensure_verified(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     if not verified and failures(tracker) >= MAX_FAILURES:
         dispatcher.utter_message(text=locked_out_message())
     return verified
+
+
+async def verified_items(dispatcher: CollectingDispatcher, tracker: Tracker, purpose: str) -> list[StatusItem] | None:
+    """The verified person's registrations and requests, or ``None`` after telling the user why not."""
+    id_number = await ensure_verified(dispatcher, tracker)
+    if not id_number:
+        return None
+    access = services.access_for(tracker, purpose)
+    try:
+        return await asyncio.to_thread(services.case_store().get_status, id_number, access=access)
+    except CaseStoreError as error:
+        dispatcher.utter_message(text=error.user_message)
+        return None

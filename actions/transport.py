@@ -18,7 +18,7 @@ from actions.forms import clear_form_slots
 from actions.identity import IdentityFormValidation, ensure_verified
 from actions.named import Named
 from bot import validation
-from bot.validation.dates import needs_confirmation
+from bot.validation.dates import is_iso_date, needs_confirmation
 from policy_kb.dates import format_date
 
 # "Yes" to "您说的是2027年11月20日出发吗？".
@@ -53,7 +53,7 @@ class ValidateTransportForm(Named, IdentityFormValidation):
 
     async def validate_departure_date(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         """正月初八 / 下周一 / 3月5日, stored as ISO date."""
-        if isinstance(value, str) and _is_iso(value):
+        if isinstance(value, str) and is_iso_date(value):
             return {"departure_date": value}
         pending = tracker.get_slot("departure_date_pending")
         if pending and isinstance(value, str) and _CONFIRM_RE.fullmatch(value.strip()):
@@ -78,14 +78,6 @@ class ValidateTransportForm(Named, IdentityFormValidation):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return {"party_size": value}
         return await self.validated("party_size", value, dispatcher, tracker, validation.validate_party_size)
-
-
-def _is_iso(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 class ActionSubmitTransport(Named, CaseSystemAction):

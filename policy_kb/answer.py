@@ -348,12 +348,12 @@ class PolicyResponder:
         parts = split_questions(parse.get("text") or "")
         if len(parts) < 2:
             return answer
-        answer = self._first_question_first(answer, parts, on)
+        found = [self.retriever.search(part, limit=1) for part in parts]
+        answer = self._first_question_first(answer, parts, found, on)
         extras: list[tuple[str, Clause | None]] = []
         seen = {answer.clause.number if answer.clause else None}
         validity_added = False
-        for part in parts:
-            hits = self.retriever.search(part, limit=1)
+        for part, hits in zip(parts, found, strict=True):
             if hits and hits[0].score >= self.retrieval_threshold and hits[0].item.number not in seen:
                 seen.add(hits[0].item.number)
                 extras.append((part, hits[0].item))
@@ -362,20 +362,19 @@ class PolicyResponder:
                 extras.append((part, None))
         return combine(self.kb, answer, parts[0], extras, on) if extras else answer
 
-    def _first_question_first(self, answer: Answer, parts: list[str], on: dt.date) -> Answer:
+    def _first_question_first(self, answer: Answer, parts: list[str], found: list[list[Any]], on: dt.date) -> Answer:
         """The answer to the first question when the classifier answered a later one.
 
         The classifier reads a message as a whole and may pick the topic of its second question; when the first
         question clearly finds another clause and a later question finds the classifier's, the questions are
-        answered in the order they were asked.
+        answered in the order they were asked. ``found`` holds each part's best search hit.
         """
         if answer.kind != "clause" or answer.clause is None:
             return answer
-        first = self.retriever.search(parts[0], limit=1)
+        first = found[0]
         if not first or first[0].score < self.retrieval_threshold or first[0].item.number == answer.clause.number:
             return answer
-        later = [self.retriever.search(part, limit=1) for part in parts[1:]]
-        if not any(hits and hits[0].item.number == answer.clause.number for hits in later):
+        if not any(hits and hits[0].item.number == answer.clause.number for hits in found[1:]):
             return answer
         return self._clause_answer(first[0].item, parts[0], on)
 

@@ -56,6 +56,15 @@ def _lunar_example(today: dt.date) -> str:
     return f"{day.month}月{day.day}日"
 
 
+def is_iso_date(value: str) -> bool:
+    """Whether ``value`` is an ISO date (``2027-02-15``): a departure day already read and stored."""
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def needs_confirmation(text: str, day: dt.date, today: dt.date) -> str | None:
     """A question to confirm ``day`` before saving it, when the answer did not say the year and the date is far.
 
