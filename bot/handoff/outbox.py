@@ -43,10 +43,27 @@ class Outbox:
             if row is not None and row.delivered_at is None:
                 row.delivered_at = utcnow()
 
+    def before_turn(self, conversation_id: str) -> tuple[list[str], bool]:
+        """The replies waiting for this user (as :meth:`take_pending`) and whether an agent holds the conversation.
+
+        Asked on every REST message: the usual answer (nothing waits, nobody holds it) is one read that takes
+        no write lock.
+        """
+        with self._reads() as session:
+            waiting, held = session.execute(
+                select(
+                    select(HandoffMessage.id)
+                    .filter(HandoffMessage.conversation_id == conversation_id, HandoffMessage.delivered_at.is_(None))
+                    .exists(),
+                    select(HandoffAssignment.id).filter_by(conversation_id=conversation_id, status="active").exists(),
+                )
+            ).one()
+        return (self.take_pending(conversation_id) if waiting else []), bool(held)
+
     def take_pending(self, conversation_id: str) -> list[str]:
         """The undelivered replies to this user, oldest first, marked delivered in the same transaction.
 
-        Asked on every REST message: the usual answer (none) comes from a read that takes no write lock.
+        The usual answer (none) comes from a read that takes no write lock.
         """
         if not self.pending_count(conversation_id):
             return []

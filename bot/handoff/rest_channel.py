@@ -44,17 +44,18 @@ class HandoffRestInput(RestInput):
         async def handle(message: UserMessage) -> None:
             outbox = default_outbox()
             try:
-                pending = await asyncio.to_thread(outbox.take_pending, message.sender_id)
+                pending, held = await asyncio.to_thread(outbox.before_turn, message.sender_id)
             except SQLAlchemyError:
                 logger.exception("agent replies could not be read; the bot answers without them")
-                pending = []
+                pending, held = [], False
             for text in pending:
                 await message.output_channel.send_text_message(message.sender_id, AGENT_PREFIX + text)
             await on_new_message(message)
-            try:
-                held = await asyncio.to_thread(outbox.in_active_handoff, message.sender_id)
-            except SQLAlchemyError:
-                held = False
+            if held:  # an agent held it as the message came: the bot said nothing, unless the agent let go since
+                try:
+                    held = await asyncio.to_thread(outbox.in_active_handoff, message.sender_id)
+                except SQLAlchemyError:
+                    held = False
             if held:
                 await message.output_channel.send_text_message(message.sender_id, WAITING_TEXT)
 

@@ -8,6 +8,12 @@ keeps one validator, and on each call does exactly what ``jsonschema.validate`` 
 (``best_match`` of the errors, raised with Rasa's own explanation appended). Invalid responses are rejected as
 before, with the same error.
 
+Most of what is left is the events' ``oneOf``: every event is tried against all event kinds, since ``oneOf``
+needs exactly one match. Each kind requires its own ``event`` name (``const``), so an event can only match the
+kind it names: :class:`EventKindCheck` validates the response without the ``oneOf`` and each event against the
+one kind it names, which accepts exactly what the whole schema accepts. Whatever it does not accept goes
+through the full validator, which gives the error.
+
 The patch applies only to the Rasa version and the method source it was written for (``PINNED_RASA``,
 ``ORIGINAL_SHA256``); after an upgrade it leaves Rasa as it is and logs a warning, and the tests fail until
 this module is reviewed against the new code.
@@ -15,6 +21,7 @@ this module is reviewed against the new code.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import logging
@@ -54,6 +61,48 @@ def build_validator(spec: dict[str, Any]) -> Any:
     return cls(spec)
 
 
+class EventKindCheck:
+    """Accepts exactly the responses ``spec`` accepts, validating each event against the one kind it names.
+
+    Args:
+        spec: Rasa's action response spec; its events' ``oneOf`` branches must each require a distinct
+            ``event`` name (:meth:`for_spec` returns ``None`` otherwise).
+        kinds: The branch of each event name.
+    """
+
+    def __init__(self, spec: dict[str, Any], kinds: dict[str, dict[str, Any]]) -> None:
+        shell = copy.deepcopy(spec)
+        del shell["properties"]["events"]["items"]["oneOf"]
+        self._shell = build_validator(shell)
+        self._kinds = {name: build_validator(branch) for name, branch in kinds.items()}
+
+    @classmethod
+    def for_spec(cls, spec: dict[str, Any]) -> EventKindCheck | None:
+        """The check for ``spec``, or ``None`` when its events' ``oneOf`` branches are not told apart by name."""
+        try:
+            branches = spec["properties"]["events"]["items"]["oneOf"]
+        except (KeyError, TypeError):
+            return None
+        kinds: dict[str, dict[str, Any]] = {}
+        for branch in branches:
+            name = branch.get("properties", {}).get("event", {}).get("const")
+            if not isinstance(name, str) or name in kinds:
+                return None
+            kinds[name] = branch
+        return cls(spec, kinds)
+
+    def accepts(self, result: Any) -> bool:
+        """Whether ``spec`` accepts ``result`` (``False`` only when the full validator would find an error)."""
+        if not self._shell.is_valid(result):
+            return False
+        events = result.get("events", []) if isinstance(result, dict) else []
+        for event in events if isinstance(events, list) else []:
+            kind = self._kinds.get(event["event"])  # the shell checked: an object with a string "event"
+            if kind is None or not kind.is_valid(event):
+                return False
+        return True
+
+
 def apply() -> bool:
     """Replace ``RemoteAction._validate_action_result``; returns whether it was replaced."""
     global _original
@@ -72,9 +121,13 @@ def apply() -> bool:
             PINNED_RASA,
         )
         return False
-    validator = build_validator(remote.action_response_format_spec())
+    spec = remote.action_response_format_spec()
+    validator = build_validator(spec)
+    check = EventKindCheck.for_spec(spec)
 
     def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+        if check is not None and check.accepts(result):
+            return True
         error = best_match(validator.iter_errors(result))
         if error is None:
             return True

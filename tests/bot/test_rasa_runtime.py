@@ -82,6 +82,81 @@ def test_invalid_responses_are_rejected_with_rasas_error(patched, response):
     assert list(after.value.path) == list(before.value.path)
 
 
+def _rasa_events() -> list[dict]:
+    """One event of each common kind, as Rasa itself writes them."""
+    from rasa.shared.core import events as ev
+
+    made = [
+        ev.UserUttered("您好", {"name": "greet", "confidence": 0.9}, [{"entity": "county", "value": "兰山区"}]),
+        ev.BotUttered("您好", {"buttons": [{"title": "是", "payload": "/affirm"}]}),
+        ev.SlotSet("county", "兰山区"),
+        ev.SlotSet("trip", {"date": "2026-12-07", "people": 2}),
+        ev.ActiveLoop("transport_form"),
+        ev.ActiveLoop(None),
+        ev.ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0),
+        ev.SessionStarted(),
+        ev.Restarted(),
+        ev.FollowupAction("utter_greet"),
+        ev.ActionReverted(),
+        ev.UserUtteranceReverted(),
+        ev.AllSlotsReset(),
+        ev.ConversationPaused(),
+        ev.ConversationResumed(),
+        ev.LoopInterrupted(True),
+        ev.ActionExecutionRejected("action_x"),
+        ev.ReminderCancelled(name="r"),
+    ]
+    return [event.as_dict() for event in made]
+
+
+def _variants() -> list:
+    """Valid and invalid responses, and every Rasa event with each of its fields replaced by a wrong type."""
+    events = _rasa_events()
+    responses = [*VALID, *INVALID, {"events": events}, {"events": [{"event": name} for name in _kind_names()]}]
+    for event in events:
+        responses.append({"events": [event]})
+        for key in event:
+            for wrong in (3, 1.5, "x", None, [], {}, True):
+                responses.append({"events": [{**event, key: wrong}]})
+        responses.append({"events": [{k: v for k, v in event.items() if k != "event"}]})
+    return responses
+
+
+def _kind_names() -> list[str]:
+    check = action_validation.EventKindCheck.for_spec(RemoteAction.action_response_format_spec())
+    assert check is not None
+    return sorted(check._kinds)
+
+
+def test_each_event_kind_is_told_apart_by_its_name():
+    """The shortcut applies to Rasa's spec: every kind of event requires its own name (after an upgrade, review)."""
+    names = _kind_names()
+    assert {"user", "bot", "slot", "action", "active_loop", "session_started"} <= set(names)
+
+
+def test_event_kind_check_accepts_exactly_what_the_whole_schema_accepts():
+    """On hundreds of valid and invalid responses the shortcut and the full validation agree, both ways."""
+    from jsonschema.exceptions import best_match
+
+    spec = RemoteAction.action_response_format_spec()
+    full = action_validation.build_validator(spec)
+    check = action_validation.EventKindCheck.for_spec(spec)
+    assert check is not None
+    variants = _variants()
+    verdicts = [(check.accepts(r), best_match(full.iter_errors(r)) is None) for r in variants]
+    assert all(fast == whole for fast, whole in verdicts), [
+        r for r, v in zip(variants, verdicts, strict=True) if v[0] != v[1]
+    ]
+    assert sum(whole for _, whole in verdicts) > 20 and sum(not whole for _, whole in verdicts) > 20
+
+
+def test_spec_without_named_kinds_gets_no_shortcut():
+    """A oneOf whose branches do not each name their event leaves everything to the full validator."""
+    spec = {"type": "object", "properties": {"events": {"type": "array", "items": {"oneOf": [{"type": "object"}]}}}}
+    assert action_validation.EventKindCheck.for_spec(spec) is None
+    assert action_validation.EventKindCheck.for_spec({"type": "object"}) is None
+
+
 def test_other_rasa_version_is_left_alone(monkeypatch: pytest.MonkeyPatch):
     import rasa
 

@@ -109,6 +109,27 @@ def test_outbox_delivers_each_reply_once_in_order(db) -> None:
     assert outbox.take_pending("u2") == ["别人的"]
 
 
+def test_one_read_before_the_turn_tells_what_waits_and_who_holds_it(db) -> None:
+    from sqlalchemy.orm import Session
+
+    from bot.cases.models import HandoffAssignment
+
+    engine, _, agent = db
+    outbox = Outbox(engine)
+    assert outbox.before_turn("u1") == ([], False)
+    outbox.enqueue("u1", "rest", agent.id, "您好")
+    with Session(engine, future=True) as session, session.begin():
+        session.add(
+            HandoffAssignment(handoff_reference="ZR-1", conversation_id="u2", channel="rest", account_id=agent.id)
+        )
+    assert outbox.before_turn("u1") == (["您好"], False)
+    assert outbox.before_turn("u1") == ([], False)
+    assert outbox.before_turn("u2") == ([], True) and outbox.in_active_handoff("u2")
+    with Session(engine, future=True) as session, session.begin():
+        session.query(HandoffAssignment).filter_by(handoff_reference="ZR-1").update({"status": "closed"})
+    assert outbox.before_turn("u2") == ([], False)
+
+
 def test_transcript_tells_user_bot_and_agent_apart() -> None:
     tracker = {
         "events": [
