@@ -72,9 +72,9 @@ def start_console(env: dict[str, str], port: int) -> subprocess.Popen:
         if proc.poll() is not None:
             pytest.fail("the console exited during start-up")
         try:
-            requests.get(f"http://127.0.0.1:{port}/login", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
             return proc
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still starting on a busy machine
             time.sleep(0.3)
     proc.kill()
     pytest.fail("the console did not start within 60 s")
