@@ -1,5 +1,7 @@
 """Rasa as this project runs it: the ``rasa`` command line with a few small, pinned fixes applied first.
 
+(:mod:`bot.rasa_runtime.worker_sockets` fixes Sanic, the web server under Rasa, in the same way.)
+
 Each fix lives in its own module, names the Rasa version it was written against, and checks before patching
 that the code it replaces is still the code it was written for; otherwise it leaves Rasa untouched and logs
 why. ``python -m bot.rasa_runtime <rasa arguments>`` is what ``python -m bot serve`` starts.
@@ -9,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.rasa_runtime import action_validation, event_lookup, session_rollover
+from bot.rasa_runtime import action_validation, event_lookup, session_rollover, worker_sockets
 
 logger = logging.getLogger(__name__)
 
-PATCHES = (action_validation, event_lookup)
+PATCHES = (action_validation, event_lookup, worker_sockets)
 
 
 def apply_all(session_turns: int = session_rollover.DEFAULT_SESSION_TURNS) -> list[str]:

@@ -216,13 +216,16 @@ def test_launcher_applies_the_fixes_in_the_rasa_process():
         "main()\n"
         "from rasa.core.actions.action import RemoteAction\n"
         "from rasa.shared.core.events import Event\n"
-        "print('patched', RemoteAction._validate_action_result.__module__, Event.resolve_by_type.__module__)\n"
+        "from sanic.server import runners\n"
+        "print('patched', RemoteAction._validate_action_result.__module__, Event.resolve_by_type.__module__,"
+        " runners.serve.__module__)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=True
     )
     assert "Rasa Version" in out.stdout
-    assert "patched bot.rasa_runtime.action_validation bot.rasa_runtime.event_lookup" in out.stdout
+    patched = "bot.rasa_runtime.action_validation bot.rasa_runtime.event_lookup bot.rasa_runtime.worker_sockets"
+    assert f"patched {patched}" in out.stdout
 
 
 @pytest.fixture
