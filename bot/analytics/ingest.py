@@ -43,6 +43,9 @@ CLARIFY_ACTIONS = frozenset({"action_clarify"})
 FALLBACK_ACTIONS = frozenset({"action_default_fallback"})
 # An outcome only moves up this scale within a turn.
 _OUTCOME_RANK = {"answered": 0, "clarification": 1, "fallback": 2, "handoff": 3}
+OUTCOME_ACTIONS = HANDOFF_ACTIONS | FALLBACK_ACTIONS | CLARIFY_ACTIONS
+# Slots whose value lands in the tables (the clause a turn was about, the conversation's county).
+RECORDED_SLOTS = frozenset({"last_clause", "county"})
 _SPACE_RE = re.compile(r"\s+")
 LATENCY_BASE_MS = 10
 LATENCY_RATIO = 1.1
@@ -131,15 +134,15 @@ class Ingestor:
         if kind == "user":
             self._user(session, sender, ts, event, result)
             return
-        if kind in ("restart",):
+        if not changes_tables(event):
             return
-        turn = self._turn_at(session, sender, ts)
         if kind == "pause":
             conversation = self._conversation_at(session, sender, ts)
             if conversation is not None and not conversation.handed_off:
                 conversation.handed_off = True
                 result.days.add(conversation.day)
             return
+        turn = self._turn_at(session, sender, ts)
         if turn is None:
             return
         if kind == "action":
@@ -245,6 +248,23 @@ class Ingestor:
             .order_by(AnalyticsTurn.ts.desc())
             .limit(1)
         ).scalar_one_or_none()
+
+
+def changes_tables(event: dict[str, Any]) -> bool:
+    """Whether a follow-up event (not a user message or a session start) can change a turn or a conversation.
+
+    Most of a turn's events are actions and slots the tables do not record (``action_listen``, a form's
+    ``requested_slot``…); they are skipped before the lookup of the turn they belong to, which was most of the
+    ingest's work.
+    """
+    kind = event.get("event")
+    if kind in ("pause", "bot"):
+        return True
+    if kind == "action":
+        return event.get("name") in OUTCOME_ACTIONS
+    if kind == "slot":
+        return event.get("name") in RECORDED_SLOTS and bool(event.get("value"))
+    return False
 
 
 # -- daily tables ----------------------------------------------------------------------------------------------

@@ -57,6 +57,11 @@ JSON_MARK = "\u0000pii-json:"
 _PII_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])|(?<!\d)1[3-9]\d{9}(?!\d)")
 
 EventRow = SQLTrackerStore.SQLEvent
+# A conversation's row count and last row id: what tells a process whether its cached copy is current. Plain SQL
+# on the session's connection, compiled once: built as an ORM query it cost about 2 ms of Python (expression
+# building, cache keys, ORM result set-up) for a lookup SQLite answers from an index in microseconds, three
+# times a turn.
+VERSION_SQL = sa.text(f"SELECT count(id), max(id) FROM {EventRow.__tablename__} WHERE sender_id = :sender_id")
 
 
 def _each_string(value: Any, change: Callable[[str], Any]) -> Any:
@@ -324,11 +329,7 @@ class ProtectedSQLTrackerStore(SQLTrackerStore):
         return await _watched("读取", self._retrieve_latest(sender_id))
 
     def _version(self, session: Any, sender_id: str) -> Version:
-        count, last_id = (
-            session.query(sa.func.count(EventRow.id), sa.func.max(EventRow.id))
-            .filter(EventRow.sender_id == sender_id)
-            .one()
-        )
+        count, last_id = session.connection().execute(VERSION_SQL, {"sender_id": sender_id}).one()
         return int(count), int(last_id or 0)
 
     async def _retrieve_latest(self, sender_id: str) -> DialogueStateTracker | None:

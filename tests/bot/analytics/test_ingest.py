@@ -182,3 +182,24 @@ def test_snapshot_counts_persons_by_county_category_and_status(case_db) -> None:
     with engine.connect() as conn:
         total = conn.execute(text("SELECT SUM(persons) FROM monitor_snapshots")).scalar_one()
         assert total == conn.execute(text("SELECT COUNT(*) FROM persons")).scalar_one()
+
+
+def test_events_the_tables_do_not_record_cost_no_query(case_db) -> None:
+    """A turn's ``action_listen``, form actions and unrecorded slots are skipped before any lookup."""
+    from sqlalchemy import event as sa_event
+
+    _url, engine = case_db
+    ingestor = Ingestor(engine, sender_hash)
+    ingestor.apply(conversation("dora", T0))
+    unrecorded = [
+        {"event": "action", "sender_id": "dora", "timestamp": T0 + 30 + n, "name": name}
+        for n, name in enumerate(("action_listen", "transport_form", "validate_transport_form"))
+    ] + [
+        {"event": "slot", "sender_id": "dora", "timestamp": T0 + 40, "name": "requested_slot", "value": "trip_date"},
+        {"event": "slot", "sender_id": "dora", "timestamp": T0 + 41, "name": "county", "value": None},
+    ]
+    statements: list[str] = []
+    sa_event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    result = ingestor.apply(unrecorded)
+    assert result.events == len(unrecorded)
+    assert not [s for s in statements if "analytics_turns" in s or "analytics_daily" in s], statements
