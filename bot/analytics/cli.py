@@ -18,7 +18,7 @@ from bot import crypto
 from bot import settings as settings_mod
 from bot.analytics.broker import is_amqp, sql_broker_kwargs
 from bot.analytics.case_figures import refresh_if_due
-from bot.analytics.ingest import Ingestor, keyed_sender_hash
+from bot.analytics.ingest import CHUNK_PAUSE_S, Ingestor, keyed_sender_hash
 from bot.analytics.sources import AmqpSource, SqlBrokerSource, backfill
 from bot.cases.sql_store import build_engine
 
@@ -45,7 +45,7 @@ def _broker_engine(url: str) -> Engine:
 async def follow(cfg: settings_mod.Settings, *, once: bool = False) -> None:
     """Ingest from the configured broker every ``ANALYTICS_POLL_SECONDS`` until stopped (or once)."""
     engine = build_engine(cfg.case_db_url)
-    ingestor = Ingestor(engine, keyed_sender_hash(crypto.from_settings(cfg)))
+    ingestor = Ingestor(engine, keyed_sender_hash(crypto.from_settings(cfg)), pause_s=CHUNK_PAUSE_S)
     amqp = AmqpSource(cfg.event_broker_url, cfg.analytics_queue) if is_amqp(cfg.event_broker_url) else None
     sql = None if amqp else SqlBrokerSource(_broker_engine(cfg.event_broker_url))
     stop = asyncio.Event()

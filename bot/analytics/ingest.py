@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import math
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +49,10 @@ OUTCOME_ACTIONS = HANDOFF_ACTIONS | FALLBACK_ACTIONS | CLARIFY_ACTIONS
 # Slots whose value lands in the tables (the clause a turn was about, the conversation's county).
 RECORDED_SLOTS = frozenset({"last_clause", "county"})
 _SPACE_RE = re.compile(r"\s+")
+# Events per transaction, and the ingest process's pause between two, so that a writer waiting for SQLite's write
+# lock (SQLite's busy wait polls every few milliseconds) gets it before the next chunk starts.
+CHUNK_EVENTS = 100
+CHUNK_PAUSE_S = 0.02
 LATENCY_BASE_MS = 10
 LATENCY_RATIO = 1.1
 
@@ -97,28 +103,44 @@ class IngestResult:
 class Ingestor:
     """Applies redacted events to the analytics tables of one database."""
 
-    def __init__(self, engine: Engine, sender_hash: Callable[[str], str]) -> None:
+    def __init__(
+        self, engine: Engine, sender_hash: Callable[[str], str], chunk: int = CHUNK_EVENTS, pause_s: float = 0.0
+    ) -> None:
         """Args:
         engine: the case database (where the analytics tables live).
         sender_hash: a keyed hash of a sender id (see :func:`keyed_sender_hash`).
+        chunk: events applied per transaction.
+        pause_s: seconds to wait between two transactions (the ingest process sets it; see ``CHUNK_PAUSE_S``).
         """
         self.engine = engine
         self.sender_hash = sender_hash
         self.redactor = Redactor()
+        self.chunk = max(1, chunk)
+        self.pause_s = pause_s
 
     def apply(self, events: Iterable[dict[str, Any]]) -> IngestResult:
-        """Apply ``events`` (raw or redacted; they are redacted again) in one transaction, then refresh the days
-        they touched in the daily tables."""
+        """Apply ``events`` (raw or redacted; they are redacted again), ``chunk`` at a time, then refresh the days
+        they touched in the daily tables.
+
+        Each chunk is its own short transaction: the analytics tables share the case database, and on SQLite a
+        write transaction holds the one write lock the action server needs to save a registration — a batch of
+        a few seconds of events in one transaction kept it waiting for most of a second. An event applied again
+        after a failure changes nothing, and its day is refreshed again.
+        """
         result = IngestResult()
-        with Session(self.engine, future=True) as session, session.begin():
-            for raw in events:
-                event = self.redactor.redact(raw)
-                if event is None or not event.get("sender_id") or event.get("timestamp") is None:
-                    continue
-                result.events += 1
-                self._apply_one(session, event, result)
-            session.flush()
-            if result.days:
+        pending = iter(events)
+        while chunk := list(itertools.islice(pending, self.chunk)):
+            with Session(self.engine, future=True) as session, session.begin():
+                for raw in chunk:
+                    event = self.redactor.redact(raw)
+                    if event is None or not event.get("sender_id") or event.get("timestamp") is None:
+                        continue
+                    result.events += 1
+                    self._apply_one(session, event, result)
+            if self.pause_s:
+                time.sleep(self.pause_s)
+        if result.days:
+            with Session(self.engine, future=True) as session, session.begin():
                 refresh_days(session, result.days)
         return result
 
@@ -187,6 +209,7 @@ class Ingestor:
     def _user(self, session: Session, sender: str, ts: float, event: dict[str, Any], result: IngestResult) -> None:
         turn_id = _digest(sender, "user", f"{ts:.6f}", event.get("message_id") or "")
         if session.get(AnalyticsTurn, turn_id) is not None:
+            result.days.add(day_of(ts))  # applied before: its day may not have been refreshed since
             return
         conversation = self._conversation_at(session, sender, ts, create=True)
         assert conversation is not None

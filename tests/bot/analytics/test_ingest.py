@@ -203,3 +203,21 @@ def test_events_the_tables_do_not_record_cost_no_query(case_db) -> None:
     result = ingestor.apply(unrecorded)
     assert result.events == len(unrecorded)
     assert not [s for s in statements if "analytics_turns" in s or "analytics_daily" in s], statements
+
+
+def test_events_are_applied_in_short_transactions_with_the_same_result(case_db) -> None:
+    """A batch is written a chunk per transaction (the case database's write lock is released between them)."""
+    from sqlalchemy import event as sa_event
+
+    _url, engine = case_db
+    events = conversation("erin", T0) + conversation("fred", T0 + 60)
+    commits: list[int] = []
+    sa_event.listen(engine, "commit", lambda conn: commits.append(1))
+    result = Ingestor(engine, sender_hash, chunk=4).apply(events)
+    assert len(commits) == -(-len(events) // 4) + 1  # the chunks, then the refresh of the day
+    assert result.turns == 6
+    with engine.connect() as conn:
+        daily = conn.execute(select(func.sum(AnalyticsDaily.turns), func.sum(AnalyticsDaily.handoffs))).one()
+        assert tuple(daily) == (6, 2)
+        outcomes = dict(conn.execute(select(AnalyticsTurn.outcome, func.count()).group_by(AnalyticsTurn.outcome)).all())
+        assert outcomes == {"answered": 2, "clarification": 2, "handoff": 2}
