@@ -217,6 +217,8 @@ def test_launcher_applies_the_fixes_in_the_rasa_process():
         "from rasa.core.actions.action import RemoteAction\n"
         "from rasa.shared.core.events import Event\n"
         "from sanic.server import runners\n"
+        "from bot.rasa_runtime import gc_freeze\n"
+        "assert gc_freeze.is_applied()\n"
         "print('patched', RemoteAction._validate_action_result.__module__, Event.resolve_by_type.__module__,"
         " runners.serve.__module__)\n"
     )
