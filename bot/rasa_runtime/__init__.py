@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import logging
 
-from bot.rasa_runtime import action_validation, event_lookup, gc_freeze, session_rollover, worker_sockets
+from bot.rasa_runtime import (
+    action_validation,
+    event_lookup,
+    gc_freeze,
+    session_rollover,
+    sparse_features,
+    worker_sockets,
+)
 
 logger = logging.getLogger(__name__)
 
-PATCHES = (action_validation, event_lookup, gc_freeze, worker_sockets)
+PATCHES = (action_validation, event_lookup, gc_freeze, sparse_features, worker_sockets)
 
 
 def apply_all(session_turns: int = session_rollover.DEFAULT_SESSION_TURNS) -> list[str]:
