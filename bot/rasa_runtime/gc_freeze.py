@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
-import inspect
 import logging
 from typing import Any
+
+from bot.rasa_runtime import pinned
 
 logger = logging.getLogger(__name__)
 
@@ -34,20 +34,13 @@ ORIGINAL_SHA256 = (
 _original: Any = None
 
 
-def _digests() -> tuple[str, str]:
-    from rasa.core import run
-
-    loader = _original or run.load_agent_on_start
-    return tuple(  # type: ignore[return-value]
-        hashlib.sha256(inspect.getsource(fn).encode()).hexdigest() for fn in (loader, run.serve_application)
-    )
-
-
 def matches_installed_rasa() -> bool:
     """Whether the installed Rasa is the version and the code this patch was written for."""
     import rasa
+    from rasa.core import run
 
-    return rasa.__version__ == PINNED_RASA and _digests() == ORIGINAL_SHA256
+    functions = (_original or run.load_agent_on_start, run.serve_application)
+    return pinned.matches(rasa.__version__, PINNED_RASA, functions, ORIGINAL_SHA256)
 
 
 def freeze() -> int:
@@ -66,13 +59,7 @@ def apply() -> bool:
     if _original is not None:
         return True
     if not matches_installed_rasa():
-        logger.warning(
-            "rasa %s is not the version this patch was written for (%s): loaded models are not frozen for the "
-            "garbage collector; review bot/rasa_runtime/gc_freeze.py",
-            rasa.__version__,
-            PINNED_RASA,
-        )
-        return False
+        return pinned.refused("rasa", rasa.__version__, PINNED_RASA, __name__, "loaded models are not frozen")
     rasa_load = run.load_agent_on_start
 
     @functools.wraps(rasa_load)

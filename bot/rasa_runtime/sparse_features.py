@@ -15,12 +15,9 @@ Pinned like the other fixes: applied only to ``PINNED_RASA`` whose ``Message._co
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import logging
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from bot.rasa_runtime import pinned
 
 PINNED_RASA = "3.6.21"
 # sha256 of inspect.getsource(Message._combine_features) in rasa 3.6.21.
@@ -29,19 +26,13 @@ ORIGINAL_SHA256 = "6f88fa43154948bd3f5285324dcba76bf4f80a4a8632a02dff16cd0b0f963
 _original: Any = None
 
 
-def original() -> Any:
-    """Rasa's own ``Message._combine_features`` (whether or not it was replaced)."""
-    from rasa.shared.nlu.training_data.message import Message
-
-    return _original or Message._combine_features
-
-
 def matches_installed_rasa() -> bool:
     """Whether the installed Rasa is the version and the code this patch was written for."""
     import rasa
+    from rasa.shared.nlu.training_data.message import Message
 
-    digest = hashlib.sha256(inspect.getsource(original()).encode()).hexdigest()
-    return rasa.__version__ == PINNED_RASA and digest == ORIGINAL_SHA256
+    rasas = _original or Message._combine_features
+    return pinned.matches(rasa.__version__, PINNED_RASA, (rasas,), (ORIGINAL_SHA256,))
 
 
 def combine_features(features: list[Any], featurizers: list[str]) -> Any:
@@ -64,18 +55,11 @@ def apply() -> bool:
     import rasa
     from rasa.shared.nlu.training_data.message import Message
 
-    if _original is not None:
-        return True
-    if not matches_installed_rasa():
-        logger.warning(
-            "rasa %s is not the version this patch was written for (%s): sparse features are joined by Rasa's "
-            "own code; review bot/rasa_runtime/sparse_features.py",
-            rasa.__version__,
-            PINNED_RASA,
-        )
-        return False
-    _original = Message._combine_features
-    Message._combine_features = staticmethod(combine_features)
+    if _original is None:
+        if not matches_installed_rasa():
+            return pinned.refused("rasa", rasa.__version__, PINNED_RASA, __name__, "Rasa joins sparse features")
+        _original = Message._combine_features
+        Message._combine_features = staticmethod(combine_features)
     return True
 
 

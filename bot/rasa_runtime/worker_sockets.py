@@ -18,13 +18,10 @@ the source ``ORIGINAL_SHA256``; otherwise Sanic is left as it is, with a warning
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import logging
 import socket
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from bot.rasa_runtime import pinned
 
 PINNED_SANIC = "21.12.2"
 # sha256 of inspect.getsource(sanic.server.runners.serve_multiple) in sanic 21.12.2.
@@ -38,8 +35,7 @@ def matches_installed_sanic() -> bool:
     import sanic
     from sanic.server import runners
 
-    digest = hashlib.sha256(inspect.getsource(runners.serve_multiple).encode()).hexdigest()
-    return sanic.__version__ == PINNED_SANIC and digest == ORIGINAL_SHA256
+    return pinned.matches(sanic.__version__, PINNED_SANIC, (runners.serve_multiple,), (ORIGINAL_SHA256,))
 
 
 def _shared_socket(sock: socket.socket) -> socket.socket:
@@ -91,13 +87,7 @@ def apply() -> bool:
     if _originals:
         return True
     if not matches_installed_sanic():
-        logger.warning(
-            "sanic %s is not the version this patch was written for (%s): workers share one listening socket; "
-            "review bot/rasa_runtime/worker_sockets.py",
-            sanic.__version__,
-            PINNED_SANIC,
-        )
-        return False
+        return pinned.refused("sanic", sanic.__version__, PINNED_SANIC, __name__, "workers share one socket")
     _originals.update(bind_socket=runners.bind_socket, serve=runners.serve)
     runners.bind_socket = reserve_address
     runners.serve = serve_on_own_socket
