@@ -367,9 +367,11 @@ class PolicyResponder:
 
         The classifier reads a message as a whole and may pick the topic of its second question; when the first
         question clearly finds another clause and a later question finds the classifier's, the questions are
-        answered in the order they were asked. ``found`` holds each part's best search hit.
+        answered in the order they were asked. ``found`` holds each part's best search hit. This holds for an
+        answer that applied the stated facts to the later clause too ("我是边缘户想学个手艺，培训期间有补贴吗？还有
+        灵活就业有社保补贴吗": the self-description belongs to both questions).
         """
-        if answer.kind != "clause" or answer.clause is None:
+        if answer.kind not in ("clause", "applied", "estimate") or answer.clause is None:
             return answer
         first = found[0]
         if not first or first[0].score < self.retrieval_threshold or first[0].item.number == answer.clause.number:

@@ -196,3 +196,17 @@ def test_a_multi_part_message_is_answered_in_the_order_asked(responder: PolicyRe
     }
     answer = responder.respond_to_parse(parse, TODAY)
     assert answer.clause.number == "十" and "点对点" in answer.text.split("\n另外", 1)[1]
+
+
+def test_a_self_description_before_two_questions_answers_the_first_first(kb: KnowledgeBase) -> None:
+    """The stated category applies to both questions; the first one asked is still answered first."""
+    from bot.facts import extract_facts
+
+    responder = PolicyResponder(kb, extract_facts=extract_facts)
+    parse = {
+        "text": "俺是边缘户，想学门技术，学的时候有生活补贴不？另外打零工的社保补贴咋领",
+        "intent": {"name": "ask_flexible_employment", "confidence": 0.9},
+    }
+    answer = responder.respond_to_parse(parse, TODAY)
+    assert answer.clause is not None and answer.clause.number == "十四"
+    assert "灵活就业" in answer.text
