@@ -136,11 +136,12 @@ def _anonymise_persons(session: Session, cutoff: dt.datetime) -> int:
 
 
 def _vacuum_sqlite(url: str) -> None:
-    """Rewrite a SQLite file so that deleted or overwritten values do not linger in its free pages."""
+    """Rewrite a SQLite file so that deleted or overwritten values do not linger in its free pages or its WAL."""
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:" and Path(database).exists():
         with contextlib.closing(sqlite3.connect(database)) as conn:
             conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no-op for a database without a write-ahead log
 
 
 def _purge_conversations(tracker_db_url: str, cutoff: dt.datetime) -> int:

@@ -101,3 +101,38 @@ def test_reads_through_read_only_do_not_wait_for_a_writer(sqlite_url: str) -> No
         writer.close()
         engine.dispose()
     assert begins[:2] == ["BEGIN IMMEDIATE", "BEGIN"]
+
+
+def test_a_writer_waits_for_the_write_lock_and_gives_up_at_the_limit(sqlite_url: str, monkeypatch) -> None:
+    """A write transaction gets the lock once another connection lets go; past the wait limit it fails clearly."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from bot.cases import sql_base
+    from bot.cases.admin import migrate
+
+    migrate(sqlite_url)
+    engine = sql_base.build_engine(sqlite_url)
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(text("UPDATE persons SET county = county"))  # holds the write lock
+    release = threading.Timer(0.3, holder.rollback)
+    release.start()
+    try:
+        with engine.begin() as conn:  # waits until the rollback above
+            conn.execute(text("UPDATE persons SET county = county"))
+        holder.begin()
+        holder.execute(text("UPDATE persons SET county = county"))
+        monkeypatch.setattr(sql_base, "WRITE_LOCK_WAIT_S", 0.2)
+        with pytest.raises(OperationalError, match="locked"), engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+        holder.rollback()
+        with engine.begin() as conn:  # the busy timeout is back for the statements after BEGIN
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
+    finally:
+        release.join()
+        holder.rollback()
+        holder.close()
+        engine.dispose()
