@@ -126,6 +126,10 @@ class IdentityGuard:
             f"如需帮助，请拨打{self._hotline}，或携带身份证件到县区人社部门窗口办理。"
         )
 
+    def _busy_message(self, scope: str) -> str:
+        what = {"person": "这个身份证号", "organisation": "这个统一社会信用代码", "sender": "您这边"}[scope]
+        return f"{what}正有几次核对在进行中，请稍等一会儿再试。如需帮助，请拨打{self._hotline}。"
+
     # --- plumbing -----------------------------------------------------------------------------------------
 
     def _run(self, unit: Callable[[Session], Any]) -> Any:
@@ -196,7 +200,7 @@ class IdentityGuard:
         )
         max_for = {scope: self.limits.max_failures, "sender": self.limits.sender_max_failures}
 
-        def unit(session: Session) -> tuple[str, dt.datetime] | None:
+        def unit(session: Session) -> tuple[str, dt.datetime | None] | None:
             now = self._now()
             rows = [(scope, self._limit_row(session, scope, reservation.subject_hashes))]
             if reservation.sender_hashes:
@@ -208,9 +212,10 @@ class IdentityGuard:
                 if row.locked_until is not None or _aware(row.window_started_at) + self.limits.lock <= now:
                     row.attempts, row.window_started_at, row.locked_until = 0, now, None
                 if row.attempts >= max_for[kind]:
-                    row.locked_until = now + self.limits.lock
-                    self._audit(session, reservation, "locked")
-                    return kind, row.locked_until
+                    # Every attempt left is taken by checks still under way (a failure at the limit locks in
+                    # finish()): refuse this one without locking, since those checks may well succeed.
+                    self._audit(session, reservation, "busy")
+                    return kind, None
             for _kind, row in rows:
                 row.attempts += 1
             return None
@@ -218,6 +223,9 @@ class IdentityGuard:
         locked = self._run(unit)
         if locked:
             kind, until = locked
+            if until is None:
+                log.warning("identity check refused: %s has every attempt in progress", kind)
+                raise IdentityLocked(self._busy_message(kind), until=self._now())
             log.warning("identity check refused: %s locked until %s", kind, until.isoformat())
             raise IdentityLocked(self._locked_message(kind, until), until=until)
         return reservation

@@ -402,7 +402,7 @@ class IdentityAttempt(Base):
     conversation_id = Column(String(128), nullable=False, index=True)
     purpose = Column(String(100), nullable=False)
     method = Column(String(16), nullable=False)  # phone | last4 | sms_code | registration
-    outcome = Column(String(16), nullable=False)  # ok | failed | locked
+    outcome = Column(String(16), nullable=False)  # ok | failed | error | locked | busy
 
 
 class IdentityCode(Base):

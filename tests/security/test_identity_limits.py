@@ -111,6 +111,21 @@ def test_parallel_guesses_cannot_pass_the_limit(db_url: str) -> None:
     assert sum(1 for _s, outcome, _h in attempts(db_url) if outcome == "failed") == 3
 
 
+def test_checks_in_progress_make_the_next_one_wait_without_locking(db_url: str) -> None:
+    """Three proofs of one person still under way (a caller on WeChat while an agent checks them): a fourth is
+    asked to wait a moment; when the three succeed, the person is not locked out."""
+    store = store_for(db_url)
+    guard = store.guard
+    held = [guard.reserve("person", LI_ID, access(f"ok{n}"), "last4") for n in range(3)]
+    with pytest.raises(IdentityLocked) as refused:
+        store.verify_person(LI_ID, LI_PHONE[-4:], access=access("fourth"))
+    assert "正有几次核对在进行中" in refused.value.user_message
+    for reservation in held:
+        guard.finish(reservation, ok=True)
+    assert store.verify_person(LI_ID, LI_PHONE[-4:], access=access("after")) is not None
+    assert [outcome for _s, outcome, _h in attempts(db_url)] == ["busy", "ok", "ok", "ok", "ok"]
+
+
 def test_registration_record_match_shares_the_counter(db_url: str) -> None:
     store = store_for(db_url)
     wrong = PersonDetails(
