@@ -230,12 +230,18 @@ def build(cfg: settings_mod.Settings, env: dict[str, str], model: Path, folder: 
     return cluster
 
 
-def wait_until_serving(plan: Plan, timeout: float = 600) -> None:
-    """Wait until HAProxy has every Rasa process and action server up (its health checks pass)."""
+def wait_until_serving(plan: Plan, timeout: float = 600, supervise: Callable[[], list[str]] | None = None) -> None:
+    """Wait until HAProxy has every Rasa process and action server up (its health checks pass).
+
+    ``supervise`` (:meth:`Cluster.supervise_once`) runs each second meanwhile: a process that exits while starting
+    (say, its port was briefly taken) is started again instead of holding up the whole start until the timeout.
+    """
     import requests
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        for name in supervise() if supervise is not None else []:
+            print(f"{name} 启动时退出，已重新启动", flush=True)
         try:
             ok_rasa = all(requests.get(f"http://{plan.host}:{p}/", timeout=2).ok for p in plan.rasa_ports)
             ok_actions = all(requests.get(f"http://{plan.host}:{p}/health", timeout=2).ok for p in plan.action_ports)
@@ -262,7 +268,7 @@ def run(env: dict[str, str], model: Path, prepare: Callable[[settings_mod.Settin
     try:
         for worker in cluster.workers:
             worker.start()
-        wait_until_serving(cluster.plan)
+        wait_until_serving(cluster.plan, supervise=cluster.supervise_once)
         plan = cluster.plan
         print(
             f"集群已启动：HAProxy 把 http://{plan.host}:{plan.rasa_front} 分给 {len(plan.rasa_ports)} 个 Rasa 进程、"

@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
 
     redis.Redis.from_url(args.redis).flushdb()
     data_key = crypto.generate_key("bench")
-    rasa_port, actions_port, console_port, base = free_port(), free_port(), free_port(), 30000 + random.randrange(20000)
+    rasa_port, actions_port, console_port, base = free_port(), free_port(), free_port(), 20000 + random.randrange(12000)
     folder = PROJECT_ROOT / "var" / "bench-cluster"
     env = dict(
         os.environ,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from loopback import free_port
 
 from bot import settings as settings_mod
-from bot.cluster import ClusterError, Plan, check_shared_state, haproxy_config, interrupt
+from bot.cluster import ClusterError, Plan, check_shared_state, haproxy_config, interrupt, wait_until_serving
 from evaluation.bench.faults import pids_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +57,40 @@ def test_a_cluster_without_shared_state_is_refused(env: dict[str, str], needle: 
         check_shared_state(settings_mod.load(env))
 
 
+def test_a_process_that_exits_while_starting_is_started_again() -> None:
+    """The start-up wait restarts what exited (here: the one backend comes up only once it is started again)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Healthy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    port = free_port()
+    plan = Plan("127.0.0.1", port, port, (port,), (port,))
+    servers: list[ThreadingHTTPServer] = []
+
+    def supervise() -> list[str]:
+        if servers:
+            return []
+        servers.append(ThreadingHTTPServer(("127.0.0.1", port), Healthy))
+        threading.Thread(target=servers[0].serve_forever, daemon=True).start()
+        return ["rasa1"]
+
+    try:
+        wait_until_serving(plan, timeout=30, supervise=supervise)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert servers
+    with pytest.raises(ClusterError):
+        wait_until_serving(Plan("127.0.0.1", free_port(), free_port(), (free_port(),), (free_port(),)), timeout=2)
+
+
 def test_a_cluster_answers_through_haproxy_and_survives_losing_an_action_server(trained_model, tmp_path) -> None:
     _haproxy()
     try:
@@ -68,7 +102,8 @@ def test_a_cluster_answers_through_haproxy_and_survives_losing_an_action_server(
         pytest.skip(f"PostgreSQL or Redis not reachable: {exc}")
     tag = uuid.uuid4().hex[:8]
     schemas = [f"cluster_{tag}_{name}" for name in ("cases", "tracker", "events")]
-    rasa_port, actions_port, base = free_port(), free_port(), 20000 + int(tag, 16) % 20000
+    # Below the ephemeral range (32768–60999), where an outgoing connection could hold a backend's port.
+    rasa_port, actions_port, base = free_port(), free_port(), 20000 + int(tag, 16) % 12000
     env = dict(
         os.environ,
         RASA_PORT=str(rasa_port),
