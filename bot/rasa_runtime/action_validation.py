@@ -24,10 +24,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
-import logging
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from bot.rasa_runtime import pinned
 
 PINNED_RASA = "3.6.21"
 # sha256 of inspect.getsource(RemoteAction._validate_action_result) in rasa 3.6.21.
@@ -114,13 +113,8 @@ def apply() -> bool:
     if _original is not None:
         return True
     if not matches_installed_rasa():
-        logger.warning(
-            "rasa %s is not the version this patch was written for (%s): action responses are validated by "
-            "Rasa's own code; review bot/rasa_runtime/action_validation.py",
-            getattr(rasa_action.rasa, "__version__", "?"),
-            PINNED_RASA,
-        )
-        return False
+        installed = getattr(rasa_action.rasa, "__version__", "?")
+        return pinned.refused("rasa", installed, PINNED_RASA, __name__, "Rasa validates action responses itself")
     spec = remote.action_response_format_spec()
     validator = build_validator(spec)
     check = EventKindCheck.for_spec(spec)

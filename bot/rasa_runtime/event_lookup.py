@@ -14,12 +14,9 @@ Pinned like :mod:`bot.rasa_runtime.action_validation`: applied only to ``PINNED_
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import logging
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from bot.rasa_runtime import pinned
 
 PINNED_RASA = "3.6.21"
 # sha256 of inspect.getsource(Event.resolve_by_type) in rasa 3.6.21.
@@ -39,8 +36,7 @@ def matches_installed_rasa() -> bool:
     """Whether the installed Rasa is the version and the code this patch was written for."""
     import rasa
 
-    digest = hashlib.sha256(inspect.getsource(original()).encode()).hexdigest()
-    return rasa.__version__ == PINNED_RASA and digest == ORIGINAL_SHA256
+    return pinned.matches(rasa.__version__, PINNED_RASA, (original(),), (ORIGINAL_SHA256,))
 
 
 def build_table() -> dict[str, Any]:
@@ -63,13 +59,7 @@ def apply() -> bool:
     if _original is not None:
         return True
     if not matches_installed_rasa():
-        logger.warning(
-            "rasa %s is not the version this patch was written for (%s): events are resolved by Rasa's own "
-            "code; review bot/rasa_runtime/event_lookup.py",
-            rasa.__version__,
-            PINNED_RASA,
-        )
-        return False
+        return pinned.refused("rasa", rasa.__version__, PINNED_RASA, __name__, "events are resolved by Rasa's own code")
     rasa_resolve = Event.resolve_by_type
     table: dict[str, Any] = {}
 

@@ -23,12 +23,9 @@ Pinned like :mod:`bot.rasa_runtime.action_validation`: applied only to ``PINNED_
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import logging
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from bot.rasa_runtime import pinned
 
 PINNED_RASA = "3.6.21"
 # sha256 of inspect.getsource(MessageProcessor._update_tracker_session) in rasa 3.6.21.
@@ -50,8 +47,7 @@ def matches_installed_rasa() -> bool:
     """Whether the installed Rasa is the version and the code this patch was written for."""
     import rasa
 
-    digest = hashlib.sha256(inspect.getsource(original()).encode()).hexdigest()
-    return rasa.__version__ == PINNED_RASA and digest == ORIGINAL_SHA256
+    return pinned.matches(rasa.__version__, PINNED_RASA, (original(),), (ORIGINAL_SHA256,))
 
 
 def user_turns_in_session(tracker: Any) -> int:
@@ -108,13 +104,7 @@ def apply(session_turns: int = DEFAULT_SESSION_TURNS) -> bool:
     if _original is not None:
         return True
     if not matches_installed_rasa():
-        logger.warning(
-            "rasa %s is not the version this patch was written for (%s): sessions are started by Rasa's own "
-            "code only; review bot/rasa_runtime/session_rollover.py",
-            rasa.__version__,
-            PINNED_RASA,
-        )
-        return False
+        return pinned.refused("rasa", rasa.__version__, PINNED_RASA, __name__, "Rasa starts sessions itself")
     rasa_update = MessageProcessor._update_tracker_session
 
     async def _update_tracker_session(
