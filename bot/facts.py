@@ -53,6 +53,8 @@ _REST_RE = re.compile(r"^(?:其他|其它|其余|剩下|剩余|另外的|别的)
 _SUBGROUP_RE = re.compile(r"^(?:其中|里面|这里面|这些人里|有|另有|还有)")
 _TOTAL_RE = re.compile(r"(?:一共|总共|共|合计|总计|一起)\s*(?:有|是)?\s*$")
 _ALL_RE = re.compile(r"(?:都|全|全部|全都|均)")
+# "吸纳了一名边缘户，这个人之前已经享受过以工代训": a later sentence about the people already counted.
+_REFERS_BACK_RE = re.compile(r"^(?:这个人|这人|此人|该人|这名|这位|他|她|这些人|这几个人)")
 
 _INSIDE_RE = re.compile(r"县内|本县|户籍县|户籍所在县内|县里|本地|家门口|本乡|在家跟前|户口所在县")
 _OUTSIDE_RE = re.compile(r"外县|县外|外地|外省|省外|外市|市外|县以外|外出|出去|到外|去外")
@@ -180,6 +182,13 @@ def _group_from(count: int | None, text: str, noun: str) -> Group:
     )
 
 
+def _received_by_all_counted(segment: str, total: int | None, groups: list[Group]) -> bool:
+    """Whether ``segment`` says the people counted so far (one person, all, "这个人") already had 以工代训."""
+    if total is None or groups or not (_RECEIVED_RE.search(segment) and _WFT_RE.search(segment)):
+        return False
+    return total == 1 or bool(_ALL_RE.search(segment) or _REFERS_BACK_RE.search(segment))
+
+
 def _origin(text: str) -> tuple[str | None, str | None]:
     for county, province in PAIRED_COUNTIES.items():
         if county[:-1] in text:
@@ -222,7 +231,7 @@ def extract_facts(text: str) -> StatedFacts:
             ):
                 months_worked = seg_months
         if not mentions:
-            if _REST_RE.search(segment):
+            if _REST_RE.search(segment) or _received_by_all_counted(segment, total, groups):
                 groups.append(_group_from(None, segment, ""))
             elif _ALL_RE.search(segment) or not groups:
                 location = _location_in(segment)

@@ -59,6 +59,8 @@ QUESTION_INTENT = "out_of_scope"
 # The employer's subsidy estimate form (actions/employer.py).
 ESTIMATE_INTENT = "estimate_subsidy"
 ORIGINAL_TEXT_OFFER = "回复“原文”可查看条文原文。"
+# BM25 score at which a question is clearly about a clause whatever the classifier said (typos, unusual wording).
+STRONG_RETRIEVAL = 15.0
 
 
 def answer_clause(
@@ -105,15 +107,23 @@ def answer_estimate(kb: KnowledgeBase, clause: Clause, on: dt.date, result: Grou
     return Answer(text="\n".join(lines), clause=clause, kind="estimate", extras={"amount": result.amount})
 
 
-def answer_applied(kb: KnowledgeBase, clause: Clause, on: dt.date, result: Application) -> Answer:
-    """ "Does this apply to me": the deciding condition first, then the clause in brief and the citation."""
+def answer_applied(kb: KnowledgeBase, clause: Clause, on: dt.date, result: Application, question: str = "") -> Answer:
+    """ "Does this apply to me": the deciding condition first, then the clause in brief and the citation.
+
+    What the clause gives and its key condition follow when they fit one message; when the whole summary does
+    not, its sentence closest to ``question`` does ("能认定就业困难人员吗" still hears what the clause grants).
+    """
     note = _expired_notice(kb, clause, on, done="判断")
     summary = f"政策内容：{clause.answer}"
-    lines = ([note] if note else []) + [f"【{clause.title}】"] + result.lines() + [summary]
-    lines += [clause.citation, ORIGINAL_TEXT_OFFER]
-    # The policy summary goes first when space is short; “原文” gives the clause in full.
-    text = "\n".join(fit_message(lines, optional=(summary,)))
-    return Answer(text=text, clause=clause, kind="applied", extras={"outcome": result.outcome.value})
+    reminder = f"提醒：{clause.key_condition}"
+    head = ([note] if note else []) + [f"【{clause.title}】"] + result.lines()
+    tail = [clause.citation, ORIGINAL_TEXT_OFFER]
+    # The reminder goes first when space is short, then the summary; “原文” gives the clause in full.
+    lines = fit_message([*head, summary, reminder, *tail], optional=(reminder, summary))
+    if summary not in lines:
+        closest = f"政策内容：{brief(clause, question)}"
+        lines = fit_message([*head, closest, *tail], optional=(closest,))
+    return Answer(text="\n".join(lines), clause=clause, kind="applied", extras={"outcome": result.outcome.value})
 
 
 def answer_reference(kb: KnowledgeBase, ref: ClauseReference, on: dt.date) -> Answer:
@@ -205,7 +215,7 @@ class PolicyResponder:
         kb: KnowledgeBase,
         intent_threshold: float = 0.4,
         retrieval_threshold: float = 6.0,
-        strong_retrieval: float = 15.0,
+        strong_retrieval: float = STRONG_RETRIEVAL,
         count_people: Callable[[str], int | None] | None = None,
         extract_facts: Callable[[str], StatedFacts] | None = None,
     ):
@@ -333,7 +343,7 @@ class PolicyResponder:
             if facts.about_a_person and not (only_category and "worker" not in clause.audiences):
                 applied = apply_to_person(clause, facts)
                 if applied is not None:
-                    return answer_applied(self.kb, clause, on, applied)
+                    return answer_applied(self.kb, clause, on, applied, text)
         people = self.count_people(text) if clause.benefit else None
         return answer_clause(self.kb, clause, on, people=people)
 

@@ -231,7 +231,7 @@ def estimate_groups(clause: Clause, facts: StatedFacts) -> GroupEstimate | None:
         sentence = f"符合条件的{qualifying}人 × {amount_text} × {used}个月 = {lead}{total_amount}{benefit.amount.unit}"
         if months is not None and months > max_months:
             sentence += f"（干了{months}个月，最长只补{benefit.months_cap.render()}）"
-        if months is None:
+        if months is None and qualifying:
             questions.append(f"他们以工代训干了几个月？按实际月数计算，最长{benefit.months_cap.render()}。")
         sentence += "。"
     else:

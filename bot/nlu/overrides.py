@@ -9,6 +9,8 @@ Two kinds of message are recognised by their form, not learnt:
   reply, never a handoff;
 - a question the classifier took for a stop or a no ("我先问一下 登记了要交钱不？") is a question
   (``out_of_scope`` unless the search finds a clause), so that it does not end a form and lose its answers;
+  so is a question clearly about a clause that the classifier took for a yes because it ends in "才行" or "可以"
+  ("劳务品牌要做成啥样才行");
 - a cancellation of something the classifier took for signing up for it ("点对点的车我不坐了 取消吧" read as a
   sign-up) is a cancellation (``cancel_request``): a cancel word never starts the sign-up;
 - a question whether the assistant is a person ("你是真人吗") that the classifier took for a request for a person
@@ -24,6 +26,7 @@ The classifier's own guess stays in ``intent_ranking`` for the analytics.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -74,6 +77,25 @@ def is_question_behind_noise(text: str) -> bool:
     return len("".join(rest.split())) < len(typed) and is_question(rest)
 
 
+def asks_about_a_clause(text: str) -> bool:
+    """Whether ``text`` is a question whose words clearly belong to one clause (the strong search score)."""
+    from policy_kb.answer import STRONG_RETRIEVAL
+    from policy_kb.message import is_question, strip_filler
+
+    if not is_question(text):
+        return False
+    hits = _retriever().search(strip_filler(text), limit=1)
+    return bool(hits) and hits[0].score >= STRONG_RETRIEVAL
+
+
+@functools.cache
+def _retriever() -> Any:
+    from policy_kb.loader import default_kb  # loaded on first use, never at import
+    from policy_kb.retriever import ClauseRetriever
+
+    return ClauseRetriever(default_kb())
+
+
 def names_clause(text: str) -> bool:
     """Whether ``text`` names a clause of any document of the knowledge base."""
     from policy_kb.loader import default_kb  # loaded on first use, never at import
@@ -119,6 +141,8 @@ def override_intent(message: Message) -> str | None:
     if predicted not in SERVICE_INTENTS and not predicted.startswith("ask_") and names_clause(text):
         return CLAUSE_INTENT
     if predicted in ("stop", "deny") and is_side_question(text):
+        return QUESTION_INTENT
+    if predicted == "affirm" and asks_about_a_clause(text):
         return QUESTION_INTENT
     if predicted == "greet" and is_question_behind_noise(text):
         return QUESTION_INTENT

@@ -39,6 +39,10 @@ from policy_kb.stated import INSIDE_HOME_COUNTY, NOT_TARGET, OUTSIDE_HOME_COUNTY
             [(4, "poverty_alleviated", None, None, None), (2, "edge_of_poverty", None, None, None)],
         ),
         ("输出了二十五个脱贫户去外地打工", 25, []),
+        # A later sentence about the people already counted.
+        ("厂里新招了一个脱贫户，他在上一家单位领过以工代训补贴，这次还能申请吗", 1, [(None, None, None, None, True)]),
+        ("车间招了3个边缘户，这几个人都享受过以工代训了", 3, [(None, None, None, None, True)]),
+        ("车间招了3个边缘户，以前有人享受过以工代训", 3, []),
         ("我是甘肃的脱贫户", None, []),
     ],
 )

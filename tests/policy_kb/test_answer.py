@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from bot.facts import extract_facts
+from bot.quantities import people_count
 from policy_kb.answer import PolicyResponder, answer_clause
 from policy_kb.document_answers import contact, out_of_scope, responsibility
 from policy_kb.estimate import estimate
@@ -210,3 +212,33 @@ def test_a_self_description_before_two_questions_answers_the_first_first(kb: Kno
     answer = responder.respond_to_parse(parse, TODAY)
     assert answer.clause is not None and answer.clause.number == "十四"
     assert "灵活就业" in answer.text
+
+
+@pytest.fixture(scope="module")
+def fact_responder(kb: KnowledgeBase) -> PolicyResponder:
+    return PolicyResponder(kb, count_people=people_count, extract_facts=extract_facts)
+
+
+def test_a_judgement_still_says_what_the_clause_gives(fact_responder: PolicyResponder, kb: KnowledgeBase) -> None:
+    """When the whole summary does not fit, the sentence of the clause closest to the question does."""
+    clause = kb.documents[0].clause("十")
+    text = "我是河南的脱贫户，在临沂干活快一年了，失业登记以后算不算就业困难人员"
+    answer = fact_responder.respond(text, "ask_migrant_assistance", 0.99, TODAY)
+    assert answer.kind == "applied" and len(answer.text) <= 300
+    assert f"政策内容：{clause.answer}" not in answer.text
+    assert "纳入当地就业困难人员范围" in answer.text
+
+
+def test_a_judgement_keeps_the_key_condition_when_it_fits(fact_responder: PolicyResponder, kb: KnowledgeBase) -> None:
+    clause = kb.documents[0].clause("八")
+    text = "我是搬迁户，政府投资的项目要留几成岗位给我们"
+    answer = fact_responder.respond(text, "ask_relocation_employment", 0.99, TODAY)
+    assert answer.kind == "applied"
+    assert f"提醒：{clause.key_condition}" in answer.text
+
+
+def test_nobody_qualifying_is_not_asked_about_months(fact_responder: PolicyResponder) -> None:
+    text = "厂里新招了一个脱贫户，他在上一家单位领过以工代训补贴，这次企业还能申请吗"
+    answer = fact_responder.respond(text, "ask_work_for_training", 0.99, TODAY)
+    assert answer.kind == "estimate" and answer.extras["amount"] == 0
+    assert "不能申请" in answer.text and "几个月" not in answer.text

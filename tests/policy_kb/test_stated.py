@@ -23,6 +23,8 @@ def _clause(kb: KnowledgeBase, number: str):
         ("一", "我们招了15个人 其中5个脱贫户 5个边缘户 剩下5个不是 以工代训4个月", 10, 4, [5]),
         ("十二", "劳务输出了15个人都在外县上班，其中4个合同期5个月，其他的合同都是一年", 11, None, [4]),
         ("十二", "输出10人，都是脱贫户，去了外县，合同期都是三个月", 0, None, [10]),
+        ("一", "厂里新招了一个脱贫户，他在上一家单位领过以工代训补贴，干了3个月", 0, 3, [1]),
+        ("一", "车间招了4个边缘户，这几个人都享受过以工代训了，干了5个月", 0, 5, [4]),
     ],
 )
 def test_estimate_by_group(kb: KnowledgeBase, number: str, text: str, qualifying: int, months, excluded) -> None:

@@ -51,6 +51,12 @@ def test_component_sets_intent_and_ranking() -> None:
         ("等等，登记要收费吗", "deny", "out_of_scope"),
         ("算了不办了", "stop", None),
         ("不用了", "deny", None),
+        # "才行" / "可以" end many questions; a question clearly about a clause is not a yes.
+        ("乡村公益性岗位的聘任标准要统一到啥程度才行", "affirm", "out_of_scope"),
+        ("人力资源服务协作体每个县要设几个才可以", "affirm", "out_of_scope"),
+        ("行，就这么办吧", "affirm", None),
+        ("可以吗", "affirm", None),
+        ("这样填行不行", "affirm", None),  # a question, but about no clause: a yes in a form
     ],
 )
 def test_a_question_is_not_a_stop(text: str, predicted: str, expected: str | None) -> None:
