@@ -26,6 +26,7 @@ from actions.never_stuck import (
 from bot.form_values import parse_corrections, parse_yes_no, split_self_correction
 from bot.replies import correction_notice
 from bot.validation import ValidationError
+from policy_kb.document_answers import out_of_scope
 
 # Every slot a form fills; stopping a form clears them (the verified identity is kept for the conversation).
 FORM_SLOTS = (
@@ -207,7 +208,11 @@ class AssistantFormValidation(FormValidationAction):
             return {**changed, slot: parsed, "invalid_answers": None}
         if kind == "question" or kind == "out_of_scope":
             reply = await asyncio.to_thread(responder.respond_to_parse, message, services.today())
-            dispatcher.utter_message(text=reply.text + "\n——我们接着办理刚才的事。")
+            # An unsure question the search does not place either gets what is covered, not an empty clarification.
+            text = (
+                reply.text if reply.kind != "clarify" and reply.text else out_of_scope(services.knowledge_base()).text
+            )
+            dispatcher.utter_message(text=text + "\n——我们接着办理刚才的事。")
             return {slot: None}
         if kind == "switch" and switch is not None:
             dispatcher.utter_message(text=switch.message)

@@ -97,6 +97,32 @@ def is_policy_question(responder: Any, parse: Mapping[str, Any]) -> bool:
     return responder.answers_mid_form(intent.get("name"), parse.get("text") or "")
 
 
+# Intents that place a message nowhere in the document.
+UNPLACED_INTENTS = frozenset({"out_of_scope", "nlu_fallback", "chitchat"})
+
+
+def unsure_question(responder: Any, parse: Mapping[str, Any]) -> str | None:
+    """How to treat a message that is no valid answer but reads as a question, when the NLU is not sure of it.
+
+    "企业能享受哪些政策" asked where a credit code was expected is a question whatever the classifier's confidence:
+    it is answered (``"question"``) when the responder trusts the intent as it would outside a form and agrees it
+    is a policy question, and gets what is covered (``"out_of_scope"``) when the NLU placed it nowhere and the
+    search finds no clause ("明天下雨吗"). Anything else stays an invalid answer (``None``).
+    """
+    from policy_kb.message import is_question
+
+    text = parse.get("text") or ""
+    if not is_question(text):
+        return None
+    intent = parse.get("intent") or {}
+    name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0)
+    if name not in UNPLACED_INTENTS and confidence >= responder.intent_threshold:
+        return "question" if responder.answers_mid_form(name, text) else None
+    if name in UNPLACED_INTENTS and responder.matching_clause(text) is None:
+        return "out_of_scope"
+    return None
+
+
 def route(
     responder: Any, parse: Mapping[str, Any], active_form: str | None, slot: str, value_ok: bool
 ) -> tuple[str, Switch | None]:
@@ -116,4 +142,8 @@ def route(
     intent = parse.get("intent") or {}
     if intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= MID_FORM_QUESTION_CONFIDENCE:
         return "out_of_scope", None
+    if not value_ok:
+        kind = unsure_question(responder, parse)
+        if kind is not None:
+            return kind, None
     return "invalid", None

@@ -69,7 +69,8 @@ def split_questions(text: str) -> list[str]:
 
 # A question, said plainly ("我先问一下", "要交钱不？"), and the words that do mean stop or no.
 _QUESTION_RE = re.compile(
-    r"[？?]|问一下|问下|请问|想问|先问|吗|么$|不[？?]?$|要不要|多少|几个|怎么|咋|啥|什么|是不是|能不能"
+    r"[？?]|问一下|问下|请问|想问|先问|吗|么$|不[？?]?$|要不要|多少|几个|怎么|咋|啥|什么|是不是|能不能|"
+    r"哪(?:些|个|里|儿|天|年|家|位|种)|有没有|是否|能否|可否"
 )
 _REALLY_STOP_RE = re.compile(r"算了|不办了|不登了|不弄了|不报了|不要了|不用了|不想办|取消|停止|退出|结束")
 

@@ -50,6 +50,19 @@ def responder(kb: KnowledgeBase) -> PolicyResponder:
         (parse("我们厂能享受啥", "ask_employer_overview"), "eligibility_form", "id_number", False, "question"),
         (parse("帮我订机票", "out_of_scope"), "job_seeking_form", "id_number", False, "out_of_scope"),
         (parse("帮我订机票", "out_of_scope", 0.5), "job_seeking_form", "id_number", False, "invalid"),
+        # No valid answer and plainly a question: answered (or told what is covered) even when the NLU is unsure.
+        (parse("单位能享受哪些政策", "ask_employer_overview", 0.45), "subsidy_form", "credit_code", False, "question"),
+        (
+            parse("扶贫车间吸纳脱贫户有没有补贴", "ask_work_for_training", 0.55),
+            "job_seeking_form",
+            "county",
+            False,
+            "question",
+        ),
+        (parse("后天会下雪吗", "out_of_scope", 0.6), "status_form", "phone_check", False, "out_of_scope"),
+        (parse("能帮我叫个出租车吗", "nlu_fallback", 0.4), "employer_form", "credit_code", False, "out_of_scope"),
+        (parse("你们几点下班啊", "ask_work_for_training", 0.3), "status_form", "id_number", False, "invalid"),
+        (parse("罗庄区吗", "inform", 0.5), "job_seeking_form", "county", True, "value"),
         (parse("我先查一下进度", "check_status", 0.5), "job_seeking_form", "id_number", False, "invalid"),
         # a wall of text is too long to be an answer or a request, whatever the classifier made of it
         (parse("测" * 2000, "estimate_subsidy"), "job_seeking_form", "person_name", False, "invalid"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cases import cases
 
-from policy_kb.message import split_questions, strip_filler
+from policy_kb.message import is_question, split_questions, strip_filler
 
 CASES = Path(__file__).with_name("text_cases.yml")
 
@@ -20,3 +20,8 @@ def test_strip_filler(text: str, expected: str) -> None:
 @pytest.mark.parametrize(("text", "count"), cases(CASES, "split_questions"))
 def test_split_questions(text: str, count: int) -> None:
     assert len(split_questions(text)) == count
+
+
+@pytest.mark.parametrize(("text", "expected"), cases(CASES, "is_question"))
+def test_is_question(text: str, expected: bool) -> None:
+    assert is_question(text) is expected
