@@ -188,8 +188,19 @@ def combine(
             added.append(f"另外，{doc.number}的执行期限到{until}，{state}。")
         else:
             added.append(f"另外，【{clause.title}】{brief(clause, question)}（{clause.label}）")
-    optional = tuple(line for line in lines if line.startswith(("提醒：", "政策内容：")) or line == ORIGINAL_TEXT_OFFER)
+    optional = (
+        *(line for line in lines if line.startswith("提醒：")),
+        *(line for line in lines if line.startswith("政策内容：")),
+        *(line for line in lines if line == ORIGINAL_TEXT_OFFER),
+    )
     body = fit_message([*lines, *added], optional=optional)
+    summary = next((line for line in lines if line.startswith("政策内容：")), None)
+    if summary is not None and summary not in body and main.clause is not None and main.clause.citation in body:
+        # A judgement without what the clause gives: its sentence closest to the question, when that fits.
+        closest = body.copy()
+        closest.insert(body.index(main.clause.citation), f"政策内容：{brief(main.clause, question)}")
+        closest = fit_message(closest, optional=(ORIGINAL_TEXT_OFFER,))
+        body = closest if len("\n".join(closest)) <= MAX_MESSAGE_CHARS else body
     if len("\n".join(body)) > MAX_MESSAGE_CHARS and main.clause is not None and main.kind == "clause":
         notice = [line for line in lines if line.startswith("请注意")]
         first = f"【{main.clause.title}】{brief(main.clause, question)}"

@@ -242,3 +242,11 @@ def test_nobody_qualifying_is_not_asked_about_months(fact_responder: PolicyRespo
     answer = fact_responder.respond(text, "ask_work_for_training", 0.99, TODAY)
     assert answer.kind == "estimate" and answer.extras["amount"] == 0
     assert "不能申请" in answer.text and "几个月" not in answer.text
+
+
+def test_a_judgement_with_a_second_question_still_says_what_the_clause_gives(fact_responder: PolicyResponder) -> None:
+    text = "我是易地扶贫搬迁户，搬到新社区以后就业上有啥照顾，另外公益岗合同一次签几年"
+    parse = {"text": text, "intent": {"name": "ask_relocation_employment", "confidence": 0.9}}
+    answer = fact_responder.respond_to_parse(parse, TODAY)
+    assert answer.kind == "applied" and len(answer.text) <= 300
+    assert "政策内容：" in answer.text and "另外，【" in answer.text
