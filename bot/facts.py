@@ -26,6 +26,7 @@ _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
     ("边缘人口", "edge_of_poverty"),
     ("易致贫", "edge_of_poverty"),
     ("易地扶贫搬迁", "relocated"),
+    ("易地搬迁", "relocated"),
     ("搬迁户", "relocated"),
     ("搬迁群众", "relocated"),
     ("脱贫享受政策", "poverty_alleviated"),
@@ -100,10 +101,16 @@ def _category_in(text: str) -> str | None:
     return None
 
 
+def _named_categories(text: str) -> frozenset[str]:
+    """Every group of people ``text`` names and does not deny."""
+    named = {code for word, code in _CATEGORY_WORDS if word in text}
+    return frozenset(named - _negated_categories(text))
+
+
 def _negated_categories(text: str) -> set[str]:
     """Categories the speaker says they are not: ``不是脱贫户也不是边缘户`` → both."""
     found = set()
-    for match in re.finditer(r"(?:不是|不属于|并非|非)", text):
+    for match in re.finditer(r"(?:(?<!是)不是|不属于|并非|非)", text):  # "是不是" asks, it does not deny
         what = re.split(r"[也，,。；;和、但]", text[match.end() : match.end() + 8])[0]
         code = _category_in(what)
         if code:
@@ -292,4 +299,5 @@ def extract_facts(text: str) -> StatedFacts:
         origin_county=origin_county,
         age=age,
         asks_age=age is not None or bool(_ASKS_AGE_RE.search(text)),
+        named_categories=_named_categories(text),
     )

@@ -16,6 +16,7 @@ from policy_kb.document_answers import (
     original_text,
     out_of_scope,
     responsibility,
+    responsibility_matching,
     validity,
 )
 from policy_kb.estimate import estimate
@@ -152,6 +153,8 @@ _DOCUMENT_LIFE_RE = re.compile(
     r"(?:政策|文件|规定|88号文).{0,6}(?:管到|管多久|管几年|有效|到期|截止|执行到|到哪一?年|哪一?年为止|用到哪)"
 )
 _SENTENCE_RE = re.compile(r"(?<=[。；])")
+# "谁负责…", "归哪个部门管": who does it, answered from the document's division of work.
+_WHO_IS_RESPONSIBLE_RE = re.compile(r"谁负责|哪个部门负责|哪个部门管|归哪个部门|归谁管|哪个部门来管|由哪个部门")
 # "我是易地扶贫搬迁户，…": who the asker is, said before the question; a fact about them, not the question.
 _SELF_DESCRIPTION_RE = re.compile(
     r"^(?:我|俺|我们|俺们|来电人|他|她)家?(?:是|属于)[^，,。？?！!]{1,20}?(?:户|人口|群众|人员)[，,。\s]+"
@@ -272,8 +275,14 @@ class PolicyResponder:
         confident = confidence >= self.intent_threshold
         topic = self.topic_of_intent(intent)
         topic_clause = self.kb.clause_for_topic(topic, on) if topic and confident else None
+        if topic_clause and _WHO_IS_RESPONSIBLE_RE.search(text):
+            # "谁负责…认定管理和动态监测" asks for the division of work, not the clause on the same subject.
+            duty = responsibility_matching(self.kb, text, on)
+            if duty is not None:
+                return duty
         if topic_clause:
-            return self._clause_answer(self._asked_beyond_self_description(text, topic_clause), text, on)
+            chosen = self._clause_for_named_group(text, self._asked_beyond_self_description(text, topic_clause))
+            return self._clause_answer(chosen, text, on)
         if intent == "ask_original_text" and confident:
             clause = self.matching_clause(text) or self._clause_from_ref(last_clause_ref)
             if clause:
@@ -311,6 +320,24 @@ class PolicyResponder:
             return clause
         hits = self.retriever.search(question, limit=1)
         if hits and hits[0].score >= self.strong_retrieval and hits[0].item.number != clause.number:
+            return hits[0].item
+        return clause
+
+    def _clause_for_named_group(self, text: str, clause: Clause) -> Clause:
+        """The clause for the group of people the question names, when the classifier's is for other people.
+
+        "承接了一个以工代赈项目，是不是得安排搬迁户来干" is about the 以工代赈 clause's subject, but asks about
+        搬迁户, whom only the relocation clause (which names 以工代赈 projects too) is for. The search must find
+        that clause clearly: a strong score, half as high again as the classifier's clause.
+        """
+        named = self.extract_facts(text).named_categories if self.extract_facts is not None else frozenset()
+        if not named or named & set(clause.beneficiaries):
+            return clause
+        hits = self.retriever.search(strip_filler(text), limit=3)
+        if not hits or hits[0].item.number == clause.number or not named & set(hits[0].item.beneficiaries):
+            return clause
+        own = next((h.score for h in hits if h.item.number == clause.number), 0.0)
+        if hits[0].score >= self.strong_retrieval and hits[0].score >= 1.5 * own:
             return hits[0].item
         return clause
 

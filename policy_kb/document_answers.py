@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from policy_kb.dates import document_expired, format_date
-from policy_kb.model import Clause, KnowledgeBase
+from policy_kb.model import Clause, KnowledgeBase, Responsibility
 from policy_kb.organisations import audience_of, organisation_overview
 from policy_kb.reply import Answer
 
@@ -83,11 +83,20 @@ def employer_overview(kb: KnowledgeBase, question: str, on: dt.date) -> Answer:
 def responsibility(kb: KnowledgeBase, question: str, on: dt.date) -> Answer:
     """Which department does what, matched on the question's words, or the whole division of work."""
     doc = kb.document(on)
+    return responsibility_matching(kb, question, on) or _division(doc.number, list(doc.responsibilities), False)
+
+
+def responsibility_matching(kb: KnowledgeBase, question: str, on: dt.date) -> Answer | None:
+    """The duties of the departments the question's words name, or ``None`` when it names none."""
+    doc = kb.document(on)
     matched = [r for r in doc.responsibilities if any(k in question for k in r.keywords)]
-    chosen = matched or list(doc.responsibilities)
-    head = "按照文件分工：" if matched else f"{doc.number}的部门分工如下："
+    return _division(doc.number, matched, True) if matched else None
+
+
+def _division(number: str, chosen: list[Responsibility], matched: bool) -> Answer:
+    head = "按照文件分工：" if matched else f"{number}的部门分工如下："
     lines = [head] + [f"{r.department}：{r.duties}" for r in chosen]
-    lines.append(f"依据：{doc.number} 文末部门分工")
+    lines.append(f"依据：{number} 文末部门分工")
     return Answer(text="\n".join(lines), kind="responsibility")
 
 

@@ -65,6 +65,8 @@ class StatedFacts:
     origin_county: str | None = None
     age: int | None = None
     asks_age: bool = False
+    # Every group of people the question names, whoever it is said of ("是不是得安排搬迁户来干").
+    named_categories: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def counts_people(self) -> bool:

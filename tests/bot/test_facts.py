@@ -80,6 +80,12 @@ def test_groups_of_people(text: str, total: int | None, groups: list[tuple]) -> 
         ("我58岁了还能参加培训吗", {"age": 58, "asks_age": True}),
         ("年纪大了还能干公益岗吗", {"age": None, "asks_age": True}),
         ("以前在车间享受过以工代训", {"received_work_for_training": True}),
+        # Groups named, whoever they are said of (not what the asker is).
+        ("是不是得安排搬迁户来干", {"category": None, "named_categories": frozenset({"relocated"})}),
+        (
+            "我不是脱贫户，招的都是易地搬迁的群众和边缘户",
+            {"named_categories": frozenset({"relocated", "edge_of_poverty"})},
+        ),
         ("人力公司把脱贫户输出到本县的厂里，合同一年", {"location": INSIDE_HOME_COUNTY, "contract_months": 12}),
         # Nothing said: nothing assumed.
         (

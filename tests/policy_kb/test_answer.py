@@ -250,3 +250,21 @@ def test_a_judgement_with_a_second_question_still_says_what_the_clause_gives(fac
     answer = fact_responder.respond_to_parse(parse, TODAY)
     assert answer.kind == "applied" and len(answer.text) <= 300
     assert "政策内容：" in answer.text and "另外，【" in answer.text
+
+
+def test_who_is_responsible_gets_the_division_of_work(fact_responder: PolicyResponder) -> None:
+    """Asked who does something a clause is about, the department's duty answers, not the clause."""
+    text = "脱贫人口就业务工的动态监测归哪个部门管"
+    answer = fact_responder.respond(text, "ask_employment_monitoring", 0.9, TODAY)
+    assert answer.kind == "responsibility" and "乡村振兴部门" in answer.text
+    plain = fact_responder.respond("脱贫人口就业务工的动态监测怎么做", "ask_employment_monitoring", 0.9, TODAY)
+    assert plain.kind != "responsibility"
+
+
+def test_the_group_named_picks_between_two_clauses_on_one_subject(fact_responder: PolicyResponder) -> None:
+    """以工代赈 projects appear in two clauses; a question about 搬迁群众 belongs to the relocation clause."""
+    text = "政府的以工代赈工程招工，是不是要给易地搬迁的群众留一部分岗位"
+    answer = fact_responder.respond(text, "ask_work_relief", 0.8, TODAY)
+    assert answer.clause is not None and answer.clause.number == "八"
+    plain = fact_responder.respond("以工代赈工程招工，劳务报酬怎么发", "ask_work_relief", 0.8, TODAY)
+    assert plain.clause is not None and plain.clause.number == "三"
