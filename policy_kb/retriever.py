@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from policy_kb.homophones import HomophoneRepair, knowledge_base_words
 from policy_kb.model import Clause, KnowledgeBase
 from policy_kb.text import Tokenizer
 
@@ -69,7 +70,8 @@ class ClauseRetriever:
         vocabulary = {word for clause in clauses for word in (*clause.keywords, clause.title)}
         self.tokenizer = tokenizer or Tokenizer(vocabulary)
         self.index = BM25(clauses, [self.tokenizer.tokens(clause_passage(c)) for c in clauses])
+        self.homophones = HomophoneRepair(knowledge_base_words(kb))
 
     def search(self, question: str, limit: int = 3) -> list[Hit[Clause]]:
-        """Clauses ranked for ``question``."""
-        return self.index.rank(self.tokenizer.tokens(question), limit)
+        """Clauses ranked for ``question`` (its words written with same-sounding characters put back first)."""
+        return self.index.rank(self.tokenizer.tokens(self.homophones.repair(question)), limit)

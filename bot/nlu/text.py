@@ -1,6 +1,6 @@
 """Normalise what people type before NLU, keeping a map back to the original characters.
 
-:func:`normalize` rewrites a message in six steps, each of which keeps, for every character it outputs,
+:func:`normalize` rewrites a message in seven steps, each of which keeps, for every character it outputs,
 the span of the original text that character came from:
 
 1. characters: zero-width characters and emoji removed; full-width letters, digits and ASCII symbols made
@@ -14,7 +14,9 @@ the span of the original text that character came from:
 5. Chinese numerals that are quantities become digits (``五百元`` → ``500元``, ``三个人`` → ``3个人``,
    ``两千五`` → ``2500``); numerals inside words (``一起``, ``万一``, ``十分``, ``统一``, ``一县一品``,
    ``第一``, ``正月初八``, ``一次性``) stay as they are;
-6. long letter-and-digit codes (ID numbers with ``x``, credit codes) are upper-cased, as the regexes expect.
+6. long letter-and-digit codes (ID numbers with ``x``, credit codes) are upper-cased, as the regexes expect;
+7. a word of the knowledge base written with same-sounding characters, as voice input does, is put back
+   (``劳务书出补贴`` → ``劳务输出补贴``, :mod:`policy_kb.homophones`), character for character.
 
 Nothing here knows about Rasa; :mod:`bot.nlu.normalizer` and :mod:`bot.nlu.span_restorer` wrap it.
 """
@@ -31,6 +33,7 @@ from typing import Any
 from bot.characters import is_emoji
 from bot.nlu.variants import variant_table
 from bot.validation.numerals import parse_chinese_number
+from policy_kb.homophones import default_repair
 from policy_kb.message import filler_free_positions
 
 # Full-width punctuation that Chinese text uses as such: kept, so a sentence keeps its Chinese punctuation.
@@ -266,6 +269,11 @@ def _convert_numerals(chars: list[_Char]) -> list[_Char]:
     return out
 
 
+def _repair_homophones(chars: list[_Char]) -> list[_Char]:
+    repaired = default_repair().repair("".join(c for c, _, _ in chars))
+    return [(new, start, end) for new, (_, start, end) in zip(repaired, chars, strict=True)]
+
+
 def normalize(original: str) -> Normalized:
     """Normalise a message for NLU and keep the map back to the original characters.
 
@@ -281,6 +289,7 @@ def normalize(original: str) -> Normalized:
     chars = _drop_filler(chars)
     chars = _convert_numerals(chars)
     chars = _upper_codes(chars)
+    chars = _repair_homophones(chars)
     return Normalized(
         text="".join(c for c, _, _ in chars),
         original=original,

@@ -79,6 +79,9 @@ FULL_WIDTH_ID = "３７１３２１１９８７０８２０８５７９"
         # codes upper-cased for the regexes
         ("91371311ma8fxf2m9k", "91371311MA8FXF2M9K"),
         ("37132419660410357x", "37132419660410357X"),
+        # a word of the knowledge base written with same-sounding characters (voice input)
+        ("劳务书出有补贴吗", "劳务输出有补贴吗"),
+        ("以工代讯干了三个月", "以工代训干了3个月"),
     ],
 )
 def test_normalization_table(typed: str, normalized: str) -> None:
