@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.validation.answers import MAX_ANSWER_LENGTH
+from policy_kb.message import is_question
 
 # The service intents, the form each starts and how the service is called in a reply.
 SERVICES: Mapping[str, tuple[str, str]] = {
@@ -109,8 +110,6 @@ def unsure_question(responder: Any, parse: Mapping[str, Any]) -> str | None:
     is a policy question, and gets what is covered (``"out_of_scope"``) when the NLU placed it nowhere and the
     search finds no clause ("明天下雨吗"). Anything else stays an invalid answer (``None``).
     """
-    from policy_kb.message import is_question
-
     text = parse.get("text") or ""
     if not is_question(text):
         return None

@@ -281,8 +281,11 @@ class PolicyResponder:
             if duty is not None:
                 return duty
         if topic_clause:
-            chosen = self._clause_for_named_group(text, self._asked_beyond_self_description(text, topic_clause))
-            return self._clause_answer(chosen, text, on)
+            facts = self.extract_facts(text) if self.extract_facts is not None else None
+            chosen = self._asked_beyond_self_description(text, topic_clause)
+            if facts is not None:
+                chosen = self._clause_for_named_group(text, chosen, facts.named_categories)
+            return self._clause_answer(chosen, text, on, facts)
         if intent == "ask_original_text" and confident:
             clause = self.matching_clause(text) or self._clause_from_ref(last_clause_ref)
             if clause:
@@ -323,14 +326,13 @@ class PolicyResponder:
             return hits[0].item
         return clause
 
-    def _clause_for_named_group(self, text: str, clause: Clause) -> Clause:
+    def _clause_for_named_group(self, text: str, clause: Clause, named: frozenset[str]) -> Clause:
         """The clause for the group of people the question names, when the classifier's is for other people.
 
         "承接了一个以工代赈项目，是不是得安排搬迁户来干" is about the 以工代赈 clause's subject, but asks about
         搬迁户, whom only the relocation clause (which names 以工代赈 projects too) is for. The search must find
         that clause clearly: a strong score, half as high again as the classifier's clause.
         """
-        named = self.extract_facts(text).named_categories if self.extract_facts is not None else frozenset()
         if not named or named & set(clause.beneficiaries):
             return clause
         hits = self.retriever.search(strip_filler(text), limit=3)
@@ -366,11 +368,11 @@ class PolicyResponder:
             return is_question(text)
         return self.topic_of_intent(intent) is not None and self.matching_clause(text) is not None
 
-    def _clause_answer(self, clause: Clause, text: str, on: dt.date) -> Answer:
+    def _clause_answer(self, clause: Clause, text: str, on: dt.date, facts: StatedFacts | None = None) -> Answer:
         # A search hit may come from an older document: answer from the one that applies on ``on``.
         clause = self.kb.clause_for_topic(clause.topic, on) or clause
         if self.extract_facts is not None:
-            facts = self.extract_facts(text)
+            facts = facts if facts is not None else self.extract_facts(text)  # read once: the caller may have
             if clause.benefit and facts.counts_people:
                 result = estimate_groups(clause, facts)
                 if result is not None:
