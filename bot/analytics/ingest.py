@@ -130,13 +130,17 @@ class Ingestor:
         result = IngestResult()
         pending = iter(events)
         while chunk := list(itertools.islice(pending, self.chunk)):
+            keyed = []
+            for raw in chunk:
+                event = self.redactor.redact(raw)
+                if event is None or not event.get("sender_id") or event.get("timestamp") is None:
+                    continue
+                keyed.append((self.sender_hash(str(event["sender_id"]))[:32], event))
             with Session(self.engine, future=True) as session, session.begin():
-                for raw in chunk:
-                    event = self.redactor.redact(raw)
-                    if event is None or not event.get("sender_id") or event.get("timestamp") is None:
-                        continue
+                seen = _ChunkState.read(session, keyed)
+                for sender, event in keyed:
                     result.events += 1
-                    self._apply_one(session, event, result)
+                    self._apply_one(seen, sender, event, result)
             if self.pause_s:
                 time.sleep(self.pause_s)
         if result.days:
@@ -146,32 +150,32 @@ class Ingestor:
 
     # -- one event -------------------------------------------------------------------------------------------
 
-    def _apply_one(self, session: Session, event: dict[str, Any], result: IngestResult) -> None:
-        sender = self.sender_hash(str(event["sender_id"]))[:32]
+    def _apply_one(self, seen: _ChunkState, sender: str, event: dict[str, Any], result: IngestResult) -> None:
+        session = seen.session
         ts = float(event["timestamp"])
         kind = event["event"]
         if kind == "session_started":
-            self._conversation_at(session, sender, ts, create=True)
+            seen.start_conversation(sender, ts)
             return
         if kind == "user":
-            self._user(session, sender, ts, event, result)
+            self._user(seen, sender, ts, event, result)
             return
         if not changes_tables(event):
             return
         if kind == "pause":
-            conversation = self._conversation_at(session, sender, ts)
+            conversation = seen.conversation_at(sender, ts)
             if conversation is not None and not conversation.handed_off:
                 conversation.handed_off = True
                 result.days.add(conversation.day)
             return
-        turn = self._turn_at(session, sender, ts)
+        turn = seen.turn_at(sender, ts)
         if turn is None:
             return
         if kind == "action":
             name = event.get("name") or ""
             if name in HANDOFF_ACTIONS:
                 self._raise_outcome(turn, "handoff")
-                conversation = session.get(AnalyticsConversation, turn.conversation_id)
+                conversation = seen.conversation_of(turn)
                 if conversation is not None:
                     conversation.handed_off = True
                     result.days.add(conversation.day)
@@ -189,14 +193,14 @@ class Ingestor:
             if event.get("name") == "last_clause" and value:
                 turn.clause = str(value)[:64]
             elif event.get("name") == "county" and value:
-                conversation = session.get(AnalyticsConversation, turn.conversation_id)
+                conversation = seen.conversation_of(turn)
                 if conversation is not None and conversation.county != value:
                     conversation.county = str(value)[:32]
                     session.execute(
                         update(AnalyticsTurn)
                         .where(AnalyticsTurn.conversation_id == conversation.id)
                         .values(county=conversation.county)
-                        .execution_options(synchronize_session="fetch")
+                        .execution_options(synchronize_session="evaluate")
                     )
                     result.days.add(conversation.day)
         result.days.add(turn.day)
@@ -206,13 +210,13 @@ class Ingestor:
         if _OUTCOME_RANK[outcome] > _OUTCOME_RANK.get(turn.outcome or "answered", 0):
             turn.outcome = outcome
 
-    def _user(self, session: Session, sender: str, ts: float, event: dict[str, Any], result: IngestResult) -> None:
+    def _user(self, seen: _ChunkState, sender: str, ts: float, event: dict[str, Any], result: IngestResult) -> None:
         turn_id = _digest(sender, "user", f"{ts:.6f}", event.get("message_id") or "")
-        if session.get(AnalyticsTurn, turn_id) is not None:
+        if turn_id in seen.applied:
+            seen.replayed_turn(sender, turn_id)
             result.days.add(day_of(ts))  # applied before: its day may not have been refreshed since
             return
-        conversation = self._conversation_at(session, sender, ts, create=True)
-        assert conversation is not None
+        conversation = seen.conversation_at(sender, ts) or seen.start_conversation(sender, ts)
         channel = (event.get("input_channel") or "unknown")[:32]
         if conversation.channel is None:
             conversation.channel = channel
@@ -225,52 +229,137 @@ class Ingestor:
         elif name == "nlu_fallback":
             outcome = "clarification"
         confidence = intent.get("confidence")
-        session.add(
-            AnalyticsTurn(
-                id=turn_id,
-                conversation_id=conversation.id,
-                sender_key=sender,
-                ts=ts,
-                day=day_of(ts),
-                channel=channel,
-                county=conversation.county,
-                intent=(name or None) and str(name)[:64],
-                confidence=float(confidence) if confidence is not None else None,
-                text_masked=normalise_question(str(event.get("text") or "")),
-                outcome=outcome,
-            )
+        turn = AnalyticsTurn(
+            id=turn_id,
+            conversation_id=conversation.id,
+            sender_key=sender,
+            ts=ts,
+            day=day_of(ts),
+            channel=channel,
+            county=conversation.county,
+            intent=(name or None) and str(name)[:64],
+            confidence=float(confidence) if confidence is not None else None,
+            text_masked=normalise_question(str(event.get("text") or "")),
+            outcome=outcome,
         )
-        session.flush()
+        seen.add_turn(sender, turn)
         result.turns += 1
         result.days.update({day_of(ts), conversation.day})
 
-    def _conversation_at(
-        self, session: Session, sender: str, ts: float, *, create: bool = False
-    ) -> AnalyticsConversation | None:
-        """The sender's conversation going on at ``ts``; a ``session_started`` (``create``) starts a new one."""
-        latest = session.execute(
-            select(AnalyticsConversation)
-            .where(AnalyticsConversation.sender_key == sender, AnalyticsConversation.started_ts <= ts)
-            .order_by(AnalyticsConversation.started_ts.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        if latest is not None or not create:
-            return latest
-        conversation = AnalyticsConversation(
-            id=_digest(sender, "session", f"{ts:.6f}"), sender_key=sender, started_ts=ts, day=day_of(ts)
+
+class _ChunkState:
+    """What one chunk's transaction knows, so that most events need no query of their own.
+
+    Events come in order for each sender: a turn's follow-up events right after its user message, a user message
+    after its session's start. So the chunk reads, once, the user messages already applied and each sender's
+    latest turn and conversation in the tables; after that, the latest turn and conversation a sender has (read
+    or written by this chunk) are the ones an event belongs to, provided the event is not older than them and the
+    tables held nothing of that sender's later when the chunk began. Anything else — an event older than what is
+    remembered, a replay of a turn with later turns after it — is looked up by its time, as before.
+    """
+
+    def __init__(self, session: Session, applied: set[str]) -> None:
+        self.session = session
+        self.applied = applied
+        # The latest time of each sender's turn and conversation start in the tables when the chunk began.
+        self._stored_turn_ts: dict[str, float] = {}
+        self._stored_start_ts: dict[str, float] = {}
+        # Each sender's latest turn and conversation, in the tables or written by this chunk.
+        self._turns: dict[str, AnalyticsTurn] = {}
+        self._conversations: dict[str, AnalyticsConversation] = {}
+
+    @classmethod
+    def read(cls, session: Session, keyed: list[tuple[str, dict[str, Any]]]) -> _ChunkState:
+        """Up to three queries for the chunk: user messages already applied, each sender's latest turn and start."""
+        looked_up = [(sender, event) for sender, event in keyed if _looks_up(event)]
+        senders = sorted({sender for sender, _event in looked_up})
+        turn_ids = [
+            _digest(sender, "user", f"{float(event['timestamp']):.6f}", event.get("message_id") or "")
+            for sender, event in keyed
+            if event["event"] == "user"
+        ]
+        t, c = AnalyticsTurn, AnalyticsConversation
+        applied = set(session.execute(select(t.id).where(t.id.in_(turn_ids))).scalars()) if turn_ids else set()
+        state = cls(session, applied)
+        if senders:
+            state._stored(state._turns, state._stored_turn_ts, t, t.ts, senders)
+            state._stored(state._conversations, state._stored_start_ts, c, c.started_ts, senders)
+        return state
+
+    def _stored(
+        self, rows: dict[str, Any], latest_ts: dict[str, float], model: Any, ts: Any, senders: list[str]
+    ) -> None:
+        """Each sender's latest row of ``model`` (by ``ts``) in the tables, in one query."""
+        latest = (
+            select(model.sender_key, func.max(ts).label("ts"))
+            .where(model.sender_key.in_(senders))
+            .group_by(model.sender_key)
+            .subquery()
         )
-        session.add(conversation)
-        session.flush()
+        query = select(model).join(latest, (model.sender_key == latest.c.sender_key) & (ts == latest.c.ts))
+        for row in self.session.execute(query).scalars():
+            rows[row.sender_key] = row
+            latest_ts[row.sender_key] = getattr(row, ts.key)
+
+    def _latest_at(self, remembered: Any, stored: dict[str, float], ts_column: Any, sender: str, ts: float) -> Any:
+        """``remembered`` (the sender's latest row of the model of ``ts_column``) when it is the one at ``ts``,
+        else the row looked up."""
+        if remembered is not None:
+            at = getattr(remembered, ts_column.key)
+            if at <= ts and stored.get(sender, -math.inf) <= at:
+                return remembered
+        model = ts_column.class_
+        return self.session.execute(
+            select(model).where(model.sender_key == sender, ts_column <= ts).order_by(ts_column.desc()).limit(1)
+        ).scalar_one_or_none()
+
+    def turn_at(self, sender: str, ts: float) -> AnalyticsTurn | None:
+        """The sender's latest turn at or before ``ts``."""
+        return self._latest_at(self._turns.get(sender), self._stored_turn_ts, AnalyticsTurn.ts, sender, ts)
+
+    def add_turn(self, sender: str, turn: AnalyticsTurn) -> None:
+        """A new turn (written when the chunk commits)."""
+        self.session.add(turn)
+        latest = self._turns.get(sender)
+        if latest is None or latest.ts <= turn.ts:
+            self._turns[sender] = turn
+
+    def replayed_turn(self, sender: str, turn_id: str) -> None:
+        """A user message applied before: its turn is where the follow-up events that come next belong."""
+        turn = self.session.get(AnalyticsTurn, turn_id)
+        if turn is not None:
+            self._turns[sender] = turn
+
+    def conversation_at(self, sender: str, ts: float) -> AnalyticsConversation | None:
+        """The sender's conversation going on at ``ts``."""
+        remembered = self._conversations.get(sender)
+        return self._latest_at(remembered, self._stored_start_ts, AnalyticsConversation.started_ts, sender, ts)
+
+    def conversation_of(self, turn: AnalyticsTurn) -> AnalyticsConversation | None:
+        """The conversation ``turn`` belongs to."""
+        latest = self._conversations.get(turn.sender_key)
+        if latest is not None and latest.id == turn.conversation_id:
+            return latest
+        return self.session.get(AnalyticsConversation, turn.conversation_id)
+
+    def start_conversation(self, sender: str, ts: float) -> AnalyticsConversation:
+        """The conversation a session start at ``ts`` begins (the same row when it is applied again)."""
+        conversation_id = _digest(sender, "session", f"{ts:.6f}")
+        latest = self._conversations.get(sender)
+        if latest is not None and latest.id == conversation_id:
+            return latest
+        known = sender in self._stored_start_ts  # otherwise the tables hold no conversation of this sender
+        conversation = self.session.get(AnalyticsConversation, conversation_id) if known else None
+        if conversation is None:
+            conversation = AnalyticsConversation(id=conversation_id, sender_key=sender, started_ts=ts, day=day_of(ts))
+            self.session.add(conversation)
+        if latest is None or latest.started_ts <= ts:
+            self._conversations[sender] = conversation
         return conversation
 
-    @staticmethod
-    def _turn_at(session: Session, sender: str, ts: float) -> AnalyticsTurn | None:
-        return session.execute(
-            select(AnalyticsTurn)
-            .where(AnalyticsTurn.sender_key == sender, AnalyticsTurn.ts <= ts)
-            .order_by(AnalyticsTurn.ts.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+
+def _looks_up(event: dict[str, Any]) -> bool:
+    return event["event"] in ("user", "session_started") or changes_tables(event)
 
 
 def changes_tables(event: dict[str, Any]) -> bool:

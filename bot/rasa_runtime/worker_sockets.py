@@ -12,30 +12,103 @@ looked up by ``serve_multiple`` when it runs: ``bind_socket`` (the parent's sock
 entry point, which swaps the inherited socket for its own). A socket passed in by the caller, a Unix socket or a
 single worker are left as Sanic has them.
 
+A hash spreads few connections unevenly: ten keep-alive connections split 8/2 as often as 5/5, and then one worker
+runs at 90 % of a core while the other idles. So the workers also share their counts of open connections (memory
+shared with the parent, which forks them), and a worker holding more than its share (the total divided by the
+workers, rounded up) answers one request with ``Connection: close``; the client reconnects and the hash places the
+new connection again, until the counts are even. A worker that has not answered for ``STALE_S`` counts as holding
+none. This rests on two more Sanic names: ``Http.keep_alive`` (which ``Http.http1_response_header`` turns into the
+header and ``Http.http1`` into closing the connection) and the protocol's ``connections`` set.
+
 Pinned like the Rasa fixes in this package: applied only to Sanic ``PINNED_SANIC`` whose ``serve_multiple`` has
 the source ``ORIGINAL_SHA256``; otherwise Sanic is left as it is, with a warning.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
+import multiprocessing
 import socket
+import time
 from typing import Any
 
 from bot.rasa_runtime import pinned
 
 PINNED_SANIC = "21.12.2"
-# sha256 of inspect.getsource(sanic.server.runners.serve_multiple) in sanic 21.12.2.
-ORIGINAL_SHA256 = "21e61cf242a9aa90dd7cef07c2832c3f6b559b34e10e18da7e95cfc3a18ee7cb"
+# sha256 of inspect.getsource(...) in sanic 21.12.2: runners.serve_multiple, Http.http1_response_header, Http.http1.
+ORIGINAL_SHA256 = (
+    "21e61cf242a9aa90dd7cef07c2832c3f6b559b34e10e18da7e95cfc3a18ee7cb",
+    "28cef00296e796a1da4ca86a5916e29ff8b4ad8f999d9e81357c7f5af122f35b",
+    "20227158ce2933f7c14a04a9042681da87f33f33f562ed3fa8cee2bacf4a3257",
+)
+MAX_WORKERS = 64
+# A worker whose count is older than this is taken to hold no connection (it has answered nothing lately).
+STALE_S = 5.0
 
 _originals: dict[str, Any] = {}
+
+
+def _pinned_functions() -> tuple[Any, ...]:
+    from sanic.http import Http
+    from sanic.server import runners
+
+    return runners.serve_multiple, Http.http1_response_header, Http.http1
 
 
 def matches_installed_sanic() -> bool:
     """Whether the installed Sanic is the version and the code this patch was written for."""
     import sanic
-    from sanic.server import runners
 
-    return pinned.matches(sanic.__version__, PINNED_SANIC, (runners.serve_multiple,), (ORIGINAL_SHA256,))
+    return pinned.matches(sanic.__version__, PINNED_SANIC, _pinned_functions(), ORIGINAL_SHA256)
+
+
+class ConnectionShares:
+    """Each worker's count of open connections, in memory the parent shares with the workers it forks."""
+
+    def __init__(self, most: int = MAX_WORKERS) -> None:
+        """Create the shared memory (in the parent, before the workers are forked)."""
+        context = multiprocessing.get_context("fork")
+        self._counts = context.RawArray(ctypes.c_int, most)
+        self._when = context.RawArray(ctypes.c_double, most)
+        self._claimed = context.Value(ctypes.c_int, 0)
+        self._most = most
+
+    def claim(self) -> int | None:
+        """A slot for the calling worker (None when every slot is taken: that worker is not balanced)."""
+        with self._claimed.get_lock():
+            slot = self._claimed.value
+            if slot >= self._most:
+                return None
+            self._claimed.value = slot + 1
+        return slot
+
+    def over_share(self, slot: int, open_connections: int, now: float) -> bool:
+        """Publish the worker's count; True when it holds more than its share (it then counts one less)."""
+        self._counts[slot], self._when[slot] = open_connections, now
+        workers = self._claimed.value
+        total = sum(self._counts[i] for i in range(workers) if now - self._when[i] < STALE_S)
+        if open_connections <= math.ceil(total / workers):
+            return False
+        self._counts[slot] = open_connections - 1
+        return True
+
+
+_shares: list[ConnectionShares] = []
+
+
+def balancing_middleware(shares: ConnectionShares, slot: int) -> Any:
+    """A Sanic response middleware that closes a connection after its response while this worker holds too many."""
+
+    async def balance_connections(request: Any, response: Any) -> None:
+        stream = request.stream
+        connections = getattr(getattr(stream, "protocol", None), "connections", None)
+        if connections is None or not stream.keep_alive:
+            return
+        if shares.over_share(slot, len(connections), time.monotonic()):
+            stream.keep_alive = False
+
+    return balance_connections
 
 
 def _shared_socket(sock: socket.socket) -> socket.socket:
@@ -76,6 +149,9 @@ def serve_on_own_socket(**settings: Any) -> Any:
         own.listen(settings.get("backlog", 100))
         inherited.close()
         settings["sock"] = own
+        slot = _shares[0].claim() if _shares else None
+        if slot is not None and settings.get("app") is not None:
+            settings["app"].register_middleware(balancing_middleware(_shares[0], slot), "response")
     return _originals["serve"](**settings)
 
 
@@ -89,6 +165,7 @@ def apply() -> bool:
     if not matches_installed_sanic():
         return pinned.refused("sanic", sanic.__version__, PINNED_SANIC, __name__, "workers share one socket")
     _originals.update(bind_socket=runners.bind_socket, serve=runners.serve)
+    _shares.append(ConnectionShares())
     runners.bind_socket = reserve_address
     runners.serve = serve_on_own_socket
     return True

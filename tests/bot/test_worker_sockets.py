@@ -112,6 +112,48 @@ def test_each_worker_listens_on_its_own_socket(patched_server: int):
     assert len(seen) == 2, seen  # the kernel spreads connections by a hash: 24 on one worker is a 1-in-8-million case
 
 
+def _split_after_rounds(port: int, connections: int, rounds: int) -> tuple[list[int], int]:
+    """Requests in turn over ``connections`` keep-alive connections, reconnecting when the server closes one (as a
+    browser or aiohttp does); returns how many connections each worker held in the last round, and the closes."""
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(connections)]
+    closes = 0
+    for _round in range(rounds):
+        held: collections.Counter[str] = collections.Counter()
+        for i, conn in enumerate(conns):
+            conn.request("GET", "/")
+            response = conn.getresponse()
+            held[response.read().decode()] += 1
+            if response.will_close:
+                closes += 1
+                conn.close()
+                conns[i] = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for conn in conns:
+        conn.close()
+    return sorted(held.values()), closes
+
+
+def test_workers_even_out_their_connections(patched_server: int):
+    """Ten connections hashed over two workers split 5/5 one time in four; the worker over its share closes
+    connections until they are even (four fresh batches: all even by chance is a 1-in-270 case)."""
+    for _batch in range(4):
+        split, _closes = _split_after_rounds(patched_server, 10, rounds=6)
+        assert split == [5, 5], split
+        time.sleep(0.1)  # the closed connections are gone from the workers' counts
+
+
+def test_connection_shares_count_only_workers_heard_from_lately():
+    shares = worker_sockets.ConnectionShares(most=4)
+    first, second = shares.claim(), shares.claim()
+    assert (first, second) == (0, 1)
+    assert shares.over_share(first, 5, now=100.0)  # the second worker has not answered yet: it holds none
+    assert not shares.over_share(second, 5, now=100.0)  # 5 of 9: within ceil(9 / 2) = 5
+    assert not shares.over_share(first, 5, now=100.1)  # 5 of 10: its share
+    assert shares.over_share(second, 7, now=100.5)  # 7 of 12: over ceil(12 / 2) = 6, closes one
+    assert not shares.over_share(second, 6, now=100.6)  # it counted itself one less: 6 of 11
+    # The first worker answered nothing for longer than STALE_S: it is taken to hold none, so 6 is over 3.
+    assert shares.over_share(second, 6, now=100.0 + worker_sockets.STALE_S + 1)
+
+
 def test_sanic_alone_has_one_socket_for_all_workers(sanic_server: int):
     """What the patch changes: without it both workers accept from the parent's single socket."""
     assert listening_sockets(sanic_server) == 1

@@ -221,3 +221,62 @@ def test_events_are_applied_in_short_transactions_with_the_same_result(case_db) 
         assert tuple(daily) == (6, 2)
         outcomes = dict(conn.execute(select(AnalyticsTurn.outcome, func.count()).group_by(AnalyticsTurn.outcome)).all())
         assert outcomes == {"answered": 2, "clarification": 2, "handoff": 2}
+
+
+def _statements(engine) -> list[str]:
+    from sqlalchemy import event as sa_event
+
+    statements: list[str] = []
+    sa_event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    return statements
+
+
+def test_a_turns_follow_up_events_need_no_query_of_their_own(case_db) -> None:
+    """A chunk reads what it needs in a few queries, whatever the number of its turns; the result is the same."""
+    _url, engine = case_db
+    events = [event for n in range(8) for event in conversation(f"sender{n}", T0 + 100 * n)]
+    statements = _statements(engine)
+    result = Ingestor(engine, sender_hash, chunk=len(events)).apply(events)
+    assert result.turns == 24
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    lookups = [s for s in selects if "count(" not in s and "sum(" not in s]  # not the refresh of the daily tables
+    assert len(lookups) <= 3, lookups  # before: a lookup for nearly every event (over 60 here)
+    with engine.connect() as conn:
+        outcomes = dict(conn.execute(select(AnalyticsTurn.outcome, func.count()).group_by(AnalyticsTurn.outcome)).all())
+        assert outcomes == {"answered": 8, "clarification": 8, "handoff": 8}
+        assert set(
+            conn.execute(select(AnalyticsTurn.response_ms).where(AnalyticsTurn.outcome == "handoff")).scalars()
+        ) == {500}
+        assert conn.execute(select(func.count()).select_from(AnalyticsConversation)).scalar_one() == 8
+
+
+def test_each_session_of_a_sender_is_a_conversation(case_db) -> None:
+    _url, engine = case_db
+    ingestor = Ingestor(engine, sender_hash)
+    ingestor.apply(conversation("gina", T0))
+    ingestor.apply(conversation("gina", T0 + 7200))  # she comes back two hours later: a new session
+    ingestor.apply(conversation("gina", T0 + 7200))  # delivered again: nothing new
+    with engine.connect() as conn:
+        starts = conn.execute(select(AnalyticsConversation.started_ts).order_by(AnalyticsConversation.started_ts))
+        assert list(starts.scalars()) == [T0 + 0.001, T0 + 7200.001]
+        per_conversation = conn.execute(
+            select(func.count()).select_from(AnalyticsTurn).group_by(AnalyticsTurn.conversation_id)
+        ).scalars()
+        assert list(per_conversation) == [3, 3]
+
+
+def test_late_and_replayed_events_reach_the_turn_of_their_time(case_db) -> None:
+    """An event older than the chunk's last turn, or a replay of a turn the tables hold later turns after, is
+    attached by its own time, not to whatever came last."""
+    _url, engine = case_db
+    ingestor = Ingestor(engine, sender_hash)
+    first = conversation("hank", T0)
+    ingestor.apply(first)
+    late_bot = {"event": "bot", "sender_id": "hank", "timestamp": T0 + 1.4, "text": "补充说明"}
+    ingestor.apply([user("hank", T0 + 30, "还有别的吗", "ask_work_for_training"), late_bot])
+    replay = [first[2], {"event": "bot", "sender_id": "hank", "timestamp": T0 + 1.6, "text": "再补充"}]
+    ingestor.apply(replay)
+    with engine.connect() as conn:
+        ms = dict(conn.execute(select(AnalyticsTurn.intent, AnalyticsTurn.response_ms)).all())
+        assert ms["ask_public_welfare_post"] == 600  # the two late replies raised the first turn's time
+        assert ms["ask_work_for_training"] is None  # and did not land on the newest turn
