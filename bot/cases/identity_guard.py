@@ -16,12 +16,13 @@ value in a tracker is never proof.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -31,10 +32,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cases.errors import CaseSystemUnavailable, IdentityLocked, IdentityMismatch, IdentityNotProven
 from bot.cases.models import IdentityAttempt, IdentityLimit, utcnow
 from bot.cases.records import AccessContext, EmployerRecord, HrAgencyRecord, PersonDetails, PersonRecord
+from bot.cases.sql_store import SqlCaseStore
 from bot.cases.store import CaseStore
 from bot.crypto import DataCipher
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 ASSISTANT_ACTOR = "assistant"
@@ -180,16 +183,11 @@ class IdentityGuard:
 
     # --- attempts -----------------------------------------------------------------------------------------
 
-    def reserve(self, scope: str, subject: str, access: AccessContext | None, method: str) -> _Reservation:
-        """Count one attempt for the subject (and the channel user, when known) before anything is compared.
-
-        Raises:
-            IdentityLocked: the subject or the sender has no attempts left; the refusal is audited.
-        """
+    def _reservation(self, scope: str, subject: str, access: AccessContext | None, method: str) -> _Reservation:
         known_sender = access is not None and access.conversation_id not in ("", "unknown")
         subject_hashes = self._subject_hashes(scope, subject)
         sender_hashes = self._sender_hashes(access) if access is not None and known_sender else []
-        reservation = _Reservation(
+        return _Reservation(
             scope,
             subject_hashes[0],
             sender_hashes[0] if sender_hashes else None,
@@ -198,68 +196,113 @@ class IdentityGuard:
             subject_hashes,
             sender_hashes,
         )
-        max_for = {scope: self.limits.max_failures, "sender": self.limits.sender_max_failures}
 
-        def unit(session: Session) -> tuple[str, dt.datetime | None] | None:
-            now = self._now()
-            rows = [(scope, self._limit_row(session, scope, reservation.subject_hashes))]
-            if reservation.sender_hashes:
-                rows.append(("sender", self._limit_row(session, "sender", reservation.sender_hashes)))
-            for kind, row in rows:
-                if row.locked_until is not None and _aware(row.locked_until) > now:
-                    self._audit(session, reservation, "locked")
-                    return kind, _aware(row.locked_until)
-                if row.locked_until is not None or _aware(row.window_started_at) + self.limits.lock <= now:
-                    row.attempts, row.window_started_at, row.locked_until = 0, now, None
-                if row.attempts >= max_for[kind]:
-                    # Every attempt left is taken by checks still under way (a failure at the limit locks in
-                    # finish()): refuse this one without locking, since those checks may well succeed.
-                    self._audit(session, reservation, "busy")
-                    return kind, None
-            for _kind, row in rows:
-                row.attempts += 1
-            return None
+    def _reserve_in(self, session: Session, reservation: _Reservation) -> tuple[str, dt.datetime | None] | None:
+        """Count the attempt in ``session``; the refusal (scope, lock end or None when busy) when none is left."""
+        now = self._now()
+        max_for = {reservation.scope: self.limits.max_failures, "sender": self.limits.sender_max_failures}
+        rows = [(reservation.scope, self._limit_row(session, reservation.scope, reservation.subject_hashes))]
+        if reservation.sender_hashes:
+            rows.append(("sender", self._limit_row(session, "sender", reservation.sender_hashes)))
+        for kind, row in rows:
+            if row.locked_until is not None and _aware(row.locked_until) > now:
+                self._audit(session, reservation, "locked")
+                return kind, _aware(row.locked_until)
+            if row.locked_until is not None or _aware(row.window_started_at) + self.limits.lock <= now:
+                row.attempts, row.window_started_at, row.locked_until = 0, now, None
+            if row.attempts >= max_for[kind]:
+                # Every attempt left is taken by checks still under way (a failure at the limit locks in
+                # finish()): refuse this one without locking, since those checks may well succeed.
+                self._audit(session, reservation, "busy")
+                return kind, None
+        for _kind, row in rows:
+            row.attempts += 1
+        return None
 
-        locked = self._run(unit)
-        if locked:
-            kind, until = locked
-            if until is None:
-                log.warning("identity check refused: %s has every attempt in progress", kind)
-                raise IdentityLocked(self._busy_message(kind), until=self._now())
-            log.warning("identity check refused: %s locked until %s", kind, until.isoformat())
-            raise IdentityLocked(self._locked_message(kind, until), until=until)
+    def _refuse(self, kind: str, until: dt.datetime | None) -> None:
+        if until is None:
+            log.warning("identity check refused: %s has every attempt in progress", kind)
+            raise IdentityLocked(self._busy_message(kind), until=self._now())
+        log.warning("identity check refused: %s locked until %s", kind, until.isoformat())
+        raise IdentityLocked(self._locked_message(kind, until), until=until)
+
+    def reserve(self, scope: str, subject: str, access: AccessContext | None, method: str) -> _Reservation:
+        """Count one attempt for the subject (and the channel user, when known) before anything is compared.
+
+        Raises:
+            IdentityLocked: the subject or the sender has no attempts left; the refusal is audited.
+        """
+        reservation = self._reservation(scope, subject, access, method)
+        refused = self._run(lambda session: self._reserve_in(session, reservation))
+        if refused:
+            self._refuse(*refused)
         return reservation
+
+    def _finish_in(self, session: Session, reservation: _Reservation, ok: bool | None) -> int:
+        now = self._now()
+        self._audit(session, reservation, {True: "ok", False: "failed", None: "error"}[ok])
+        rows = [(self._limit_row(session, reservation.scope, reservation.subject_hashes), self.limits.max_failures)]
+        if reservation.sender_hashes:
+            rows.append(
+                (self._limit_row(session, "sender", reservation.sender_hashes), self.limits.sender_max_failures)
+            )
+        subject = rows[0][0]
+        if ok is None:
+            for row, _most in rows:
+                row.attempts = max(0, row.attempts - 1)
+        elif ok:
+            for row, _most in rows[1:]:
+                row.attempts = max(0, row.attempts - 1)
+            subject.attempts = 0
+            return self.limits.max_failures
+        else:
+            for row, most in rows:
+                if row.attempts >= most and row.locked_until is None:
+                    row.locked_until = now + self.limits.lock
+        return max(0, self.limits.max_failures - subject.attempts)
 
     def finish(self, reservation: _Reservation, ok: bool | None) -> int:
         """Record the outcome (``None``: the comparison could not be made) and return the attempts left.
 
         A success resets the subject's counter and gives the sender its attempt back; ``None`` gives both back.
         """
+        return self._run(lambda session: self._finish_in(session, reservation, ok))
 
-        def unit(session: Session) -> int:
-            now = self._now()
-            self._audit(session, reservation, {True: "ok", False: "failed", None: "error"}[ok])
-            rows = [(self._limit_row(session, reservation.scope, reservation.subject_hashes), self.limits.max_failures)]
-            if reservation.sender_hashes:
-                rows.append(
-                    (self._limit_row(session, "sender", reservation.sender_hashes), self.limits.sender_max_failures)
-                )
-            subject = rows[0][0]
-            if ok is None:
-                for row, _most in rows:
-                    row.attempts = max(0, row.attempts - 1)
-            elif ok:
-                for row, _most in rows[1:]:
-                    row.attempts = max(0, row.attempts - 1)
-                subject.attempts = 0
-                return self.limits.max_failures
-            else:
-                for row, most in rows:
-                    if row.attempts >= most and row.locked_until is None:
-                        row.locked_until = now + self.limits.lock
-            return max(0, self.limits.max_failures - subject.attempts)
+    def checked(
+        self, scope: str, subject: str, access: AccessContext | None, method: str, compare: Callable[[Session], T]
+    ) -> T:
+        """One attempt whose comparison reads the guard's own database: counted, compared and recorded in a single
+        write transaction, with the same outcome as :meth:`attempt` (``compare`` returns None for no match).
 
-        return self._run(unit)
+        The transaction holds the subject's counter row (SQLite: the write lock; PostgreSQL: ``FOR UPDATE``) from
+        the count to the outcome, so parallel guesses still queue behind it, and no other check can see an
+        attempt in progress. A check makes one write transaction instead of three: fifty people verifying at once
+        had kept the action server's threads waiting for the case database's write lock. When the comparison
+        fails, the transaction is rolled back (nothing was compared, so nothing is counted) and the error is
+        audited on its own.
+
+        Raises:
+            IdentityLocked: the subject or the sender has no attempts left; the refusal is audited.
+        """
+        reservation = self._reservation(scope, subject, access, method)
+
+        def unit(session: Session) -> tuple[tuple[str, dt.datetime | None] | None, T | None]:
+            refused = self._reserve_in(session, reservation)
+            if refused:
+                return refused, None
+            found = compare(session)
+            self._finish_in(session, reservation, found is not None)
+            return None, found
+
+        try:
+            refused, found = self._run(unit)
+        except BaseException:
+            with contextlib.suppress(CaseSystemUnavailable):
+                self._run(lambda session: self._audit(session, reservation, "error"))
+            raise
+        if refused:
+            self._refuse(*refused)
+        return found  # type: ignore[return-value]
 
     @contextmanager
     def attempt(self, scope: str, subject: str, access: AccessContext | None, method: str) -> Iterator[list[bool]]:
@@ -373,8 +416,18 @@ class GuardedCaseStore(CaseStore):
 
     def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> PersonRecord | None:
         """See :meth:`CaseStore.verify_person`; limited and audited by the guard."""
-        with self.guard.attempt("person", id_number, access, _phone_method(phone_or_last4)) as outcome:
-            person = self.inner.verify_person(id_number, phone_or_last4, access=access)
+        method = _phone_method(phone_or_last4)
+        inner = self.inner
+        if isinstance(inner, SqlCaseStore) and inner.engine is self.guard.engine:
+            return self.guard.checked(
+                "person",
+                id_number,
+                access,
+                method,
+                lambda session: inner.verify_person_in(session, id_number, phone_or_last4, access=access),
+            )
+        with self.guard.attempt("person", id_number, access, method) as outcome:
+            person = inner.verify_person(id_number, phone_or_last4, access=access)
             outcome.append(person is not None)
         return person
 

@@ -93,14 +93,16 @@ class SqlCaseStore(SqlOrganisationQueries, CaseStore):
 
     def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> rec.PersonRecord | None:
         """See :meth:`CaseStore.verify_person`."""
+        return self._run(lambda session: self.verify_person_in(session, id_number, phone_or_last4, access=access))
 
-        def unit(session: Session) -> rec.PersonRecord | None:
-            person = self._person_by_id_number(session, id_number)
-            ok = person is not None and phone_matches(person.phone, phone_or_last4)
-            self._audit(session, access, person.id if person else None, "verify" if ok else "verify_failed")
-            return self._person_record(person) if ok and person else None
-
-        return self._run(unit)
+    def verify_person_in(
+        self, session: Session, id_number: str, phone_or_last4: str, *, access: AccessContext
+    ) -> rec.PersonRecord | None:
+        """:meth:`verify_person` inside the caller's transaction on this store's database (the identity guard's)."""
+        person = self._person_by_id_number(session, id_number)
+        ok = person is not None and phone_matches(person.phone, phone_or_last4)
+        self._audit(session, access, person.id if person else None, "verify" if ok else "verify_failed")
+        return self._person_record(person) if ok and person else None
 
     # --- requests by persons ------------------------------------------------------------------------------
 

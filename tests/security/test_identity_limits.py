@@ -126,6 +126,34 @@ def test_checks_in_progress_make_the_next_one_wait_without_locking(db_url: str) 
     assert [outcome for _s, outcome, _h in attempts(db_url)] == ["busy", "ok", "ok", "ok", "ok"]
 
 
+def test_a_check_is_one_write_transaction(db_url: str) -> None:
+    """Counting, comparing and recording a phone check commit together (three transactions had queued fifty
+    people verifying at once behind the case database's write lock)."""
+    from sqlalchemy import event
+
+    store = store_for(db_url)
+    commits: list[int] = []
+    event.listen(store.guard.engine, "commit", lambda _conn: commits.append(1))
+    assert store.verify_person(LI_ID, LI_PHONE[-4:], access=access("one")) is not None
+    assert store.verify_person(LI_ID, "9999", access=access("two")) is None
+    assert len(commits) == 2
+    assert [outcome for _s, outcome, _h in attempts(db_url)] == ["ok", "failed"]
+    assert store.identity_attempts_left("person", LI_ID) == 2
+
+
+def test_a_check_that_cannot_compare_counts_nothing_and_is_audited(db_url: str, monkeypatch) -> None:
+    store = store_for(db_url)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the record could not be read")
+
+    monkeypatch.setattr(store.inner, "verify_person_in", broken)
+    with pytest.raises(RuntimeError):
+        store.verify_person(LI_ID, LI_PHONE[-4:], access=access("owner"))
+    assert [outcome for _s, outcome, _h in attempts(db_url)] == ["error"]
+    assert store.identity_attempts_left("person", LI_ID) == 3
+
+
 def test_registration_record_match_shares_the_counter(db_url: str) -> None:
     store = store_for(db_url)
     wrong = PersonDetails(
