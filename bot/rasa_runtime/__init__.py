@@ -13,6 +13,7 @@ import logging
 
 from bot.rasa_runtime import (
     action_validation,
+    endpoint_sessions,
     event_lookup,
     gc_freeze,
     session_rollover,
@@ -22,7 +23,7 @@ from bot.rasa_runtime import (
 
 logger = logging.getLogger(__name__)
 
-PATCHES = (action_validation, event_lookup, gc_freeze, sparse_features, worker_sockets)
+PATCHES = (action_validation, endpoint_sessions, event_lookup, gc_freeze, sparse_features, worker_sockets)
 
 
 def apply_all(session_turns: int = session_rollover.DEFAULT_SESSION_TURNS) -> list[str]:

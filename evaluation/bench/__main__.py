@@ -1,14 +1,16 @@
 """``make bench``: the assistant against a bare-Rasa floor under the same closed-loop REST load, in one run.
 
-Each system is started on free loopback ports (one after the other, so they never compete for the CPU),
-warmed up, then driven by 1, 10 and 50 concurrent senders; a last single sender has an 80-turn conversation to
-show how the cost of a turn grows with the conversation. Prints Markdown tables: turns/s, p50/p95/p99, errors,
+Every system is started on free loopback ports and warmed up; then each load level (1, 10 and 50 concurrent
+senders) runs on one system after the other, each measured alone once the others have gone quiet, so a drift
+of the host's speed over the run reaches them alike; a last single sender has an 80-turn conversation with each,
+to show how the cost of a turn grows with the conversation. Prints Markdown tables: turns/s, p50/p95/p99, errors,
 the assistant-to-floor ratios, and the knowledge base's in-process timings.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import math
 import os
@@ -39,23 +41,42 @@ class SystemResult:
 
 
 def measure(
-    name: str,
-    serve: Callable[[], AbstractContextManager[tuple[str, float, int]]],
+    systems: list[tuple[str, Callable[[], AbstractContextManager[tuple[str, float, int]]]]],
     levels: tuple[tuple[int, int], ...],
     length_turns: int,
-) -> SystemResult:
-    """Start one system, warm it up, run every load level and the long conversation, stop it."""
-    with serve() as (url, startup, _pid):
-        print(f"{name}：{startup:.0f} 秒后可用，开始测量", flush=True)
-        load.run_level(url, 1, WARMUP_TURNS, f"warm-{time.time_ns()}")
-        result = SystemResult(name, startup)
+) -> list[SystemResult]:
+    """Start every system (one after the other), warm each up, then run each load level on every system in turn,
+    and the long conversation likewise; stop them all.
+
+    The systems take turns level by level, so a host whose speed drifts over the minutes of a run (other
+    machines on the same host) slows them alike; before each measurement the others have gone quiet.
+    """
+    with contextlib.ExitStack() as stack:
+        running = []
+        for name, serve in systems:
+            url, startup, pid = stack.enter_context(serve())
+            print(f"{name}：{startup:.0f} 秒后可用", flush=True)
+            load.run_level(url, 1, WARMUP_TURNS, f"warm-{time.time_ns()}")
+            running.append((SystemResult(name, startup), url, pid))
+
+        def quiet() -> None:
+            for _result, _url, pid in running:
+                servers.wait_quiet(pid)
+
         for senders, turns in levels:
-            level = load.run_level(url, senders, turns, f"c{senders}-{time.time_ns()}")
-            print(f"  {senders} 个并发发送者：{level.throughput:.1f} 轮/秒，错误 {level.errors}", flush=True)
-            result.levels.append(level)
+            for result, url, _pid in running:
+                quiet()
+                level = load.run_level(url, senders, turns, f"c{senders}-{time.time_ns()}")
+                print(
+                    f"  {result.name} {senders} 个并发发送者：{level.throughput:.1f} 轮/秒，错误 {level.errors}",
+                    flush=True,
+                )
+                result.levels.append(level)
         if length_turns:
-            result.length = load.run_level(url, 1, length_turns, f"long-{time.time_ns()}")
-    return result
+            for result, url, _pid in running:
+                quiet()
+                result.length = load.run_level(url, 1, length_turns, f"long-{time.time_ns()}")
+    return [result for result, _url, _pid in running]
 
 
 def _ms(value: float) -> str:
@@ -127,21 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
+        systems: list[tuple[str, Callable[[], AbstractContextManager[tuple[str, float, int]]]]] = [
+            ("floor（裸 Rasa）", lambda: servers.floor(workdir))
+        ]
+        for workers in args.workers:
+            if workers > 1 and not servers.shares_conversations():
+                print(f"跳过 {workers} 个 worker：endpoints.yml 没有共享的 tracker_store，各 worker 的会话互不可见")
+                continue
+            env = servers.worker_env(workers)
+            systems.append((f"就业帮扶助手（{workers} 个 worker）", functools.partial(servers.assistant, workdir, env)))
         try:
-            results = [measure("floor（裸 Rasa）", lambda: servers.floor(workdir), args.levels, args.length)]
-            for workers in args.workers:
-                if workers > 1 and not servers.shares_conversations():
-                    print(f"跳过 {workers} 个 worker：endpoints.yml 没有共享的 tracker_store，各 worker 的会话互不可见")
-                    continue
-                env = servers.worker_env(workers)
-                results.append(
-                    measure(
-                        f"就业帮扶助手（{workers} 个 worker）",
-                        functools.partial(servers.assistant, workdir, env),
-                        args.levels,
-                        args.length,
-                    )
-                )
+            results = measure(systems, args.levels, args.length)
         except servers.BenchError as error:
             print(f"错误：{error}", file=sys.stderr)
             return 1

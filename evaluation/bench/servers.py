@@ -78,6 +78,46 @@ def floor_model() -> Path:
     return model
 
 
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds used so far by process ``root`` and every descendant still running (from ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    used: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        used[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += used.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def wait_quiet(pid: int, *, window_s: float = 0.5, busy_share: float = 0.05, longest_s: float = 30.0) -> float:
+    """Wait until the server ``pid`` (with its child processes) has finished the work a load left behind — the
+    assistant's analytics ingest, SQLite checkpoints — so it does not run while another system is measured.
+
+    Quiet: less than ``busy_share`` of one core over ``window_s``. Returns the seconds waited.
+    """
+    started = time.monotonic()
+    before = _tree_cpu_s(pid)
+    while time.monotonic() - started < longest_s:
+        time.sleep(window_s)
+        now = _tree_cpu_s(pid)
+        if now - before < busy_share * window_s:
+            break
+        before = now
+    return time.monotonic() - started
+
+
 def _wait_ready(url: str, proc: subprocess.Popen) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < START_TIMEOUT_S:
@@ -153,7 +193,8 @@ def worker_env(workers: int) -> dict[str, str]:
 
 @contextlib.contextmanager
 def assistant(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[str, float, int]]:
-    """Serve the assistant (``python -m bot serve``) with a fresh demo database in ``workdir``.
+    """Serve the assistant (``python -m bot serve``) with a fresh demo database, conversation store and event
+    broker in ``workdir``.
 
     Yields the webhook URL, the start-up time in seconds and the process id of ``bot serve``.
     """
@@ -167,6 +208,9 @@ def assistant(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Iter
         CONSOLE_PORT=str(free_port()),
         CONSOLE_DEMO_PASSWORD="bench-console-password",
         CASE_DB_URL=f"sqlite:///{db_dir / 'cases.db'}",
+        # Its own conversations and analytics events too: never the project's var/, nor another system's.
+        TRACKER_DB_URL=f"sqlite:///{db_dir / 'tracker.db'}",
+        EVENT_BROKER_URL=f"sqlite:///{db_dir / 'events.db'}",
         **(extra_env or {}),
     )
     migrate = subprocess.run([sys.executable, "-m", "bot", "db"], cwd=PROJECT_ROOT, env=env, capture_output=True)

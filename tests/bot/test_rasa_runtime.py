@@ -217,16 +217,20 @@ def test_launcher_applies_the_fixes_in_the_rasa_process():
         "from rasa.core.actions.action import RemoteAction\n"
         "from rasa.shared.core.events import Event\n"
         "from sanic.server import runners\n"
+        "from rasa.utils.endpoints import EndpointConfig\n"
         "from bot.rasa_runtime import gc_freeze\n"
         "assert gc_freeze.is_applied()\n"
         "print('patched', RemoteAction._validate_action_result.__module__, Event.resolve_by_type.__module__,"
-        " runners.serve.__module__)\n"
+        " runners.serve.__module__, EndpointConfig.session.__module__)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=True
     )
     assert "Rasa Version" in out.stdout
-    patched = "bot.rasa_runtime.action_validation bot.rasa_runtime.event_lookup bot.rasa_runtime.worker_sockets"
+    patched = (
+        "bot.rasa_runtime.action_validation bot.rasa_runtime.event_lookup bot.rasa_runtime.worker_sockets"
+        " bot.rasa_runtime.endpoint_sessions"
+    )
     assert f"patched {patched}" in out.stdout
 
 
