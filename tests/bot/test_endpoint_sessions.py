@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from aiohttp import web
-from loopback import free_port
+from loopback import aiohttp_server
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -38,14 +38,8 @@ async def action_server():
 
     app = web.Application()
     app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app, keepalive_timeout=1.0)  # closes idle connections, as Sanic does after 5 s
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/webhook", seen
-    finally:
-        await runner.cleanup()
+    async with aiohttp_server(app, keepalive_timeout=1.0) as base:  # closes idle connections, as Sanic does
+        yield f"{base}/webhook", seen
 
 
 async def _call(endpoint: EndpointConfig) -> list:

@@ -8,7 +8,7 @@ import sys
 import pytest
 from aiohttp import web
 from jsonschema import ValidationError
-from loopback import free_port
+from loopback import aiohttp_server
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -180,14 +180,8 @@ async def action_server():
 
     app = web.Application()
     app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/webhook", state
-    finally:
-        await runner.cleanup()
+    async with aiohttp_server(app) as base:
+        yield f"{base}/webhook", state
 
 
 async def _run_remote(url: str):

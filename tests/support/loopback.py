@@ -12,9 +12,10 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout
 PG_HOST, PG_PORT, PG_DATABASE = "127.0.0.1", 5432, "test"
@@ -29,6 +30,21 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def aiohttp_server(app: Any, **runner_options: Any) -> AsyncIterator[str]:
+    """Serve the ``aiohttp.web`` application ``app`` on a free loopback port; yields its base URL."""
+    from aiohttp import web
+
+    runner = web.AppRunner(app, **runner_options)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
 def _postgres_answers() -> str | None:
