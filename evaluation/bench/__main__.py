@@ -28,6 +28,8 @@ from evaluation.bench import kb, load, servers
 DEFAULT_LEVELS = ((1, 40), (10, 20), (50, 10))
 LENGTH_TURNS = 80
 WARMUP_TURNS = 14
+# Warm-up rounds: one sender, then four at once (connections spread over the workers: each one warms up).
+WARMUP_SENDERS = (1, 4)
 
 
 @dataclass
@@ -56,7 +58,8 @@ def measure(
         for name, serve in systems:
             url, startup, pid = stack.enter_context(serve())
             print(f"{name}：{startup:.0f} 秒后可用", flush=True)
-            load.run_level(url, 1, WARMUP_TURNS, f"warm-{time.time_ns()}")
+            for senders in WARMUP_SENDERS:  # several at once too, so that every worker has answered before
+                load.run_level(url, senders, WARMUP_TURNS, f"warm{senders}-{time.time_ns()}")
             running.append((SystemResult(name, startup), url, pid))
 
         def quiet() -> None:

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -101,18 +102,36 @@ def _tree_cpu_s(root: int) -> float:
     return total
 
 
-def wait_quiet(pid: int, *, window_s: float = 0.5, busy_share: float = 0.05, longest_s: float = 30.0) -> float:
-    """Wait until the server ``pid`` (with its child processes) has finished the work a load left behind — the
-    assistant's analytics ingest, SQLite checkpoints — so it does not run while another system is measured.
+# The event broker database of each assistant being served, by the process id of its ``bot serve``.
+_EVENT_BROKERS: dict[int, Path] = {}
 
-    Quiet: less than ``busy_share`` of one core over ``window_s``. Returns the seconds waited.
+
+def _events_waiting(pid: int) -> int:
+    """Events the assistant ``pid`` has published that its analytics ingest has not taken yet (0 for the floor)."""
+    path = _EVENT_BROKERS.get(pid)
+    if path is None or not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as conn:
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        except sqlite3.OperationalError:  # no table yet: nothing was published
+            return 0
+
+
+def wait_quiet(pid: int, *, window_s: float = 0.5, busy_share: float = 0.05, longest_s: float = 60.0) -> float:
+    """Wait until the server ``pid`` (with its child processes) has finished the work a load left behind — the
+    assistant's analytics ingest (it looks for new events every few seconds), SQLite checkpoints — so that it
+    does not run while another system is measured.
+
+    Quiet: no event waits for the ingest, and the processes used less than ``busy_share`` of one core over
+    ``window_s``. Returns the seconds waited.
     """
     started = time.monotonic()
     before = _tree_cpu_s(pid)
     while time.monotonic() - started < longest_s:
         time.sleep(window_s)
         now = _tree_cpu_s(pid)
-        if now - before < busy_share * window_s:
+        if now - before < busy_share * window_s and not _events_waiting(pid):
             break
         before = now
     return time.monotonic() - started
@@ -217,7 +236,11 @@ def assistant(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Iter
     if migrate.returncode != 0:
         raise BenchError(f"案件库初始化失败：{migrate.stderr.decode(errors='replace')[-500:]}")
     with _serving([sys.executable, "-m", "bot", "serve"], env, rasa_port, db_dir / "assistant.log") as served:
-        yield served
+        _EVENT_BROKERS[served[2]] = db_dir / "events.db"
+        try:
+            yield served
+        finally:
+            _EVENT_BROKERS.pop(served[2], None)
 
 
 def send_json(handler: BaseHTTPRequestHandler, body: dict[str, Any], status: int = 200) -> None:
