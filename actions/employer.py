@@ -132,6 +132,26 @@ def form_texts(tracker: Tracker, form: str) -> list[str]:
     return texts
 
 
+class ActionAskEstimateMonths(Named, Action):
+    """The estimate form's question for the months: first the most the subsidy comes to, then how many months."""
+
+    action_name = "action_ask_estimate_form_subsidy_months"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """The estimate at the longest period with its months question; asked again (an answer that was no
+        number of months), the question alone."""
+        kind, people = tracker.get_slot("subsidy_kind"), tracker.get_slot("people_count")
+        kb, today = services.knowledge_base(), services.today()
+        clause = kb.clause_for_topic(kind, today) if kind else None
+        first_ask = tracker.get_slot("requested_slot") != "subsidy_months"
+        if first_ask and clause and clause.benefit and isinstance(people, (int, float)) and people > 0:
+            texts = form_texts(tracker, "estimate_form")
+            dispatcher.utter_message(text=estimate_text(kb, clause, texts, int(people), None, today))
+        else:
+            dispatcher.utter_message(response="utter_ask_subsidy_months")
+        return []
+
+
 class ActionShowEstimate(Named, Action):
     """Computes the amount from the knowledge base for what the asker said, and whether the clause applies today."""
 

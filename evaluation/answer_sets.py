@@ -85,8 +85,8 @@ def estimate_form_reply(text: str, on) -> tuple[str, str | None]:
     if not people:
         return response_text("utter_ask_people_count"), clause.number
     months = facts.months_worked
-    if clause.benefit.basis == "per_person_month" and not months:
-        return response_text("utter_ask_subsidy_months"), clause.number
+    if clause.benefit.basis == "per_person_month" and not months:  # action_ask_estimate_form_subsidy_months
+        return estimate_text(kb, clause, [text], people, None, on), clause.number
     return estimate_text(kb, clause, [text], people, months, on), clause.number
 
 

@@ -48,9 +48,26 @@ def test_other_estimates_with_exclusions(servers, kb, message: str, qualifying: 
     assert f"{qualifying}人 × {monthly}元 × {months}个月 = {qualifying * monthly * months}元" in reply
 
 
-def test_missing_months_are_asked_not_assumed(servers) -> None:
+def test_missing_months_are_asked_not_assumed(servers, kb) -> None:
+    benefit = _benefit(kb, "一")
+    monthly, longest = benefit.amount.value, benefit.max_months.value
     reply = servers.say("est-ask", "帮扶车间招了6个脱贫户，以工代训能补多少钱")
-    assert "最多" in reply or "多少个月" in reply or "几个月" in reply
+    assert f"6人 × {monthly}元 × {longest}个月 = 最多{6 * monthly * longest}元" in reply  # the most it can come to
+    assert "几个月" in reply  # and the question that makes it exact
+
+
+def test_the_estimate_forms_months_question_gives_the_most_first(servers, kb) -> None:
+    """The form started by an estimate question states the sum at the longest period when it asks for the months;
+    asked again after an answer that is no number of months, the question alone."""
+    benefit = _benefit(kb, "一")
+    monthly, longest = benefit.amount.value, benefit.max_months.value
+    assert "哪一种补贴" in servers.say("est-form", "帮我算算补贴")
+    assert "涉及多少人" in servers.say("est-form", "以工代训")
+    asked = servers.say("est-form", "5个")
+    assert f"5人 × {monthly}元 × {longest}个月 = 最多{5 * monthly * longest}元" in asked and "几个月" in asked
+    again = servers.say("est-form", "不太清楚")
+    assert "多少个月" in again and "最多" not in again
+    assert f"5人 × {monthly}元 × 4个月 = {5 * monthly * 4}元" in servers.say("est-form", "4个月")
 
 
 @pytest.mark.parametrize(
