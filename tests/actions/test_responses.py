@@ -37,7 +37,7 @@ def test_no_action_class_exists_just_to_ask() -> None:
     # Asking actions that do more than ask: the summaries before a confirmation, the item to cancel or move to
     # another day (looked up),
     # the departure date (quiet while a far-ahead date waits for its confirmation), the proof of identity (sends
-    # the SMS code first when a gateway is configured).
+    # the SMS code first when a gateway is configured), an estimate's months (the sum at the longest period first).
     dynamic = {
         "action_ask_phone_check",
         "action_ask_registration_confirmed",
@@ -46,5 +46,6 @@ def test_no_action_class_exists_just_to_ask() -> None:
         "action_ask_cancel_confirmed",
         "action_ask_change_confirmed",
         "action_ask_departure_date",
+        "action_ask_estimate_form_subsidy_months",
     }
     assert set(re.findall(r'(?:return|action_name =) "(action_ask_\w+)"', sources)) == dynamic

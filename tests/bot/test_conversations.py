@@ -136,7 +136,8 @@ def test_eligibility_lists_verdicts_with_citations(servers) -> None:
 def test_employer_estimate_caps_months_and_says_it_ended(servers) -> None:
     assert "哪一种补贴" in servers.say("boss", "帮我们单位算一下补贴")
     assert "多少人" in servers.say("boss", "以工代训")
-    assert "多少个月" in servers.say("boss", "三个人")
+    asked = servers.say("boss", "三个人")
+    assert "3人 × 500元 × 6个月 = 最多9000元" in asked and "几个月" in asked
     result = servers.say("boss", "8个月")
     assert "3人 × 500元 × 6个月 = 9000元" in result and "最长只补6个月" in result
     assert "2021年底" in result and "已经结束" in result
