@@ -211,7 +211,7 @@ class Ingestor:
             turn.outcome = outcome
 
     def _user(self, seen: _ChunkState, sender: str, ts: float, event: dict[str, Any], result: IngestResult) -> None:
-        turn_id = _digest(sender, "user", f"{ts:.6f}", event.get("message_id") or "")
+        turn_id = _turn_id(sender, event)
         if turn_id in seen.applied:
             seen.replayed_turn(sender, turn_id)
             result.days.add(day_of(ts))  # applied before: its day may not have been refreshed since
@@ -271,13 +271,8 @@ class _ChunkState:
     @classmethod
     def read(cls, session: Session, keyed: list[tuple[str, dict[str, Any]]]) -> _ChunkState:
         """Up to three queries for the chunk: user messages already applied, each sender's latest turn and start."""
-        looked_up = [(sender, event) for sender, event in keyed if _looks_up(event)]
-        senders = sorted({sender for sender, _event in looked_up})
-        turn_ids = [
-            _digest(sender, "user", f"{float(event['timestamp']):.6f}", event.get("message_id") or "")
-            for sender, event in keyed
-            if event["event"] == "user"
-        ]
+        senders = sorted({sender for sender, event in keyed if _looks_up(event)})
+        turn_ids = [_turn_id(sender, event) for sender, event in keyed if event["event"] == "user"]
         t, c = AnalyticsTurn, AnalyticsConversation
         applied = set(session.execute(select(t.id).where(t.id.in_(turn_ids))).scalars()) if turn_ids else set()
         state = cls(session, applied)
@@ -356,6 +351,11 @@ class _ChunkState:
         if latest is None or latest.started_ts <= ts:
             self._conversations[sender] = conversation
         return conversation
+
+
+def _turn_id(sender: str, event: dict[str, Any]) -> str:
+    """The key of the turn a user message begins (the same for the message applied again)."""
+    return _digest(sender, "user", f"{float(event['timestamp']):.6f}", event.get("message_id") or "")
 
 
 def _looks_up(event: dict[str, Any]) -> bool:

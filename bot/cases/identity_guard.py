@@ -269,8 +269,13 @@ class IdentityGuard:
         return self._run(lambda session: self._finish_in(session, reservation, ok))
 
     def checked(
-        self, scope: str, subject: str, access: AccessContext | None, method: str, compare: Callable[[Session], T]
-    ) -> T:
+        self,
+        scope: str,
+        subject: str,
+        access: AccessContext | None,
+        method: str,
+        compare: Callable[[Session], T | None],
+    ) -> T | None:
         """One attempt whose comparison reads the guard's own database: counted, compared and recorded in a single
         write transaction, with the same outcome as :meth:`attempt` (``compare`` returns None for no match).
 
@@ -302,7 +307,7 @@ class IdentityGuard:
             raise
         if refused:
             self._refuse(*refused)
-        return found  # type: ignore[return-value]
+        return found
 
     @contextmanager
     def attempt(self, scope: str, subject: str, access: AccessContext | None, method: str) -> Iterator[list[bool]]:
@@ -404,6 +409,8 @@ class GuardedCaseStore(CaseStore):
         """Wrap ``inner``; ``guard`` keeps the counters."""
         self.inner = inner
         self.guard = guard
+        # The embedded store shares the guard's database: a check then takes one transaction (IdentityGuard.checked).
+        self._sql = inner if isinstance(inner, SqlCaseStore) and inner.engine is guard.engine else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -417,17 +424,17 @@ class GuardedCaseStore(CaseStore):
     def verify_person(self, id_number: str, phone_or_last4: str, *, access: AccessContext) -> PersonRecord | None:
         """See :meth:`CaseStore.verify_person`; limited and audited by the guard."""
         method = _phone_method(phone_or_last4)
-        inner = self.inner
-        if isinstance(inner, SqlCaseStore) and inner.engine is self.guard.engine:
+        sql = self._sql
+        if sql is not None:
             return self.guard.checked(
                 "person",
                 id_number,
                 access,
                 method,
-                lambda session: inner.verify_person_in(session, id_number, phone_or_last4, access=access),
+                lambda session: sql.verify_person_in(session, id_number, phone_or_last4, access=access),
             )
         with self.guard.attempt("person", id_number, access, method) as outcome:
-            person = inner.verify_person(id_number, phone_or_last4, access=access)
+            person = self.inner.verify_person(id_number, phone_or_last4, access=access)
             outcome.append(person is not None)
         return person
 

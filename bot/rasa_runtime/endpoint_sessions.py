@@ -24,6 +24,8 @@ import asyncio
 import json
 from typing import Any
 
+import ujson
+
 from bot.rasa_runtime import pinned
 
 PINNED_RASA = "3.6.21"
@@ -54,9 +56,7 @@ def matches_installed_rasa() -> bool:
 
 
 def dumps(value: Any) -> str:
-    """JSON text of ``value`` (ujson; the standard library for what ujson refuses, such as NaN)."""
-    import ujson
-
+    """JSON text of ``value`` (ujson; the standard library for what ujson refuses)."""
     try:
         return ujson.dumps(value)
     except (OverflowError, TypeError, ValueError):
